@@ -1,0 +1,34 @@
+# The two commands a newcomer needs:
+#   make run    install everything, migrate, load demo data, serve on http://127.0.0.1:8000
+#   make test   install everything and run the whole test suite (ruff, checks, pytest)
+# Both find a Python >= 3.12 by themselves (scripts/find-python).
+
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint stop-db clean
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	@test -x $(PY) || "$$(scripts/find-python)" -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+run: $(VENV)/.installed
+	$(PY) manage.py migrate --no-input
+	$(PY) manage.py seed_demo
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+test: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	ROSTRACORE_PGDATA=throwaway $(PY) manage.py check
+	ROSTRACORE_PGDATA=throwaway $(PY) manage.py makemigrations --check --dry-run
+	ROSTRACORE_PGDATA=throwaway $(PY) -m pytest $(PYTEST_ARGS)
+
+stop-db: $(VENV)/.installed
+	$(PY) -m rostracore.embedded_db stop
+
+clean:
+	rm -rf $(VENV)

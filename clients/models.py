@@ -1,0 +1,49 @@
+from django.db import models
+
+from rostracore.tenancy.models import TenantModel
+
+
+class Client(TenantModel):
+    """A customer of the security company: a municipality, a business, an estate."""
+
+    client_name = models.CharField(max_length=200)
+    contact_name = models.CharField(max_length=200, blank=True)
+    contact_phone = models.CharField(max_length=30, blank=True)
+    contact_email = models.EmailField(blank=True)
+    is_active = models.BooleanField("active", default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "clients"
+        ordering = ["client_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["org", "client_name"],
+                name="clients_client_name_per_org",
+                violation_error_message="Your organization already has a client with this name.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.client_name
+
+
+class Site(TenantModel):
+    """A place where guards stand: a client's premises."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="sites")
+    name = models.CharField(max_length=200)
+    address = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["client__client_name", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["org", "client", "name"],
+                name="clients_site_name_per_client",
+                violation_error_message="This client already has a site with this name.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.client})"

@@ -1,0 +1,58 @@
+"""Multi-tenancy, step 1b: give every existing guard an organization.
+
+Every employee without one goes to the first organization (lowest id). If there are
+employees but no organization at all, one named "Legacy organization (created by migration)"
+is created and the migration says so.
+
+Non-atomic on purpose: each batch commits on its own, so row locks are held for one batch
+only and a big table is never locked as a whole. Rerunning continues where it stopped.
+"""
+
+from django.db import connection, migrations, transaction
+
+BATCH_SIZE = 5_000
+LEGACY_ORG_NAME = "Legacy organization (created by migration)"
+LEGACY_ORG_SLUG = "legacy-organization"
+
+
+def backfill(apps, schema_editor):
+    Organization = apps.get_model("organizations", "Organization")
+    Employee = apps.get_model("employees", "Employee")
+    if not Employee.objects.filter(org__isnull=True).exists():
+        return
+    org = Organization.objects.order_by("id").first()
+    if org is None:
+        org = Organization.objects.create(company_name=LEGACY_ORG_NAME, slug=LEGACY_ORG_SLUG)
+        print(
+            f"\n  No organization existed, so employees were given a new one: "
+            f"{org.company_name!r} (id {org.pk}). Rename it in the admin."
+        )
+    total = 0
+    with connection.cursor() as cursor:
+        while True:
+            with transaction.atomic():
+                cursor.execute(
+                    """
+                    UPDATE employees SET org_id = %s
+                    WHERE id IN (
+                        SELECT id FROM employees WHERE org_id IS NULL
+                        ORDER BY id LIMIT %s
+                    )
+                    """,
+                    [org.pk, BATCH_SIZE],
+                )
+                updated = cursor.rowcount
+            total += updated
+            if updated == 0:
+                break
+    print(f"\n  Backfilled {total} employees to organization {org.company_name!r} (id {org.pk}).")
+
+
+class Migration(migrations.Migration):
+    atomic = False
+
+    dependencies = [("employees", "0002_add_org_and_assigned_client")]
+
+    operations = [
+        migrations.RunPython(backfill, migrations.RunPython.noop, elidable=False),
+    ]

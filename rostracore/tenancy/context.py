@@ -1,0 +1,73 @@
+"""The current organization, held in a ContextVar.
+
+A ContextVar (not threading.local) because each thread starts with an empty context and
+asgiref copies the context into the thread that runs a sync view under ASGI, so one request's
+organization can never reach another request, thread or coroutine. Every setter resets with
+its token in `finally`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from organizations.models import Organization
+
+_current_org: ContextVar[Organization | None] = ContextVar("rostracore_current_org", default=None)
+
+
+class NoOrganizationError(RuntimeError):
+    """A tenant-scoped query ran with no current organization (the core fails closed)."""
+
+    def __init__(self, what: str = "This query") -> None:
+        super().__init__(
+            f"{what} needs a current organization, and none is set. Wrap the code in "
+            "`use_org(org)` (commands, tasks, tests), make sure the request passed through "
+            "CurrentOrganizationMiddleware, or use `Model.all_orgs` for deliberate "
+            "platform-wide access."
+        )
+
+
+class CrossOrganizationError(ValueError):
+    """A write would put or point a row into an organization other than the current one."""
+
+
+def current_org() -> Organization | None:
+    """The current organization, or None. Most code wants `require_org()` instead."""
+    return _current_org.get()
+
+
+def require_org(what: str = "This query") -> Organization:
+    org = _current_org.get()
+    if org is None:
+        raise NoOrganizationError(what)
+    return org
+
+
+@contextmanager
+def use_org(org: Organization) -> Iterator[Organization]:
+    """Run the block with `org` as the current organization, then restore the previous one.
+
+    `None` is refused: "no organization" must never be mistaken for "every organization".
+    """
+    if org is None or getattr(org, "pk", None) is None:
+        raise ValueError(f"use_org() needs a saved Organization, not {org!r}.")
+    token = _current_org.set(org)
+    try:
+        yield org
+    finally:
+        _current_org.reset(token)
+
+
+@contextmanager
+def no_org() -> Iterator[None]:
+    """Run the block with no current organization (the middleware uses it for anonymous
+    users and platform staff), then restore the previous value."""
+    token = _current_org.set(None)
+    try:
+        yield
+    finally:
+        _current_org.reset(token)

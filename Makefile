@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint stop-db clean
+.PHONY: run test chromium stop-db clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@test -x $(PY) || "$$(scripts/find-python)" -m venv $(VENV)
@@ -20,12 +20,18 @@ run: $(VENV)/.installed
 	$(PY) manage.py seed_demo
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-test: $(VENV)/.installed
+test: $(VENV)/.installed chromium
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	ROSTRACORE_PGDATA=throwaway $(PY) manage.py check
 	ROSTRACORE_PGDATA=throwaway $(PY) manage.py makemigrations --check --dry-run
 	ROSTRACORE_PGDATA=throwaway $(PY) -m pytest $(PYTEST_ARGS)
+
+# Browser tests drive Debian's Chromium (Playwright cannot download browsers here).
+chromium:
+	@command -v chromium >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; \
+	  else echo "Install Debian's chromium package (sudo apt-get install chromium)." >&2; exit 1; fi; }
 
 stop-db: $(VENV)/.installed
 	$(PY) -m rostracore.embedded_db stop

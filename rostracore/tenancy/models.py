@@ -211,8 +211,8 @@ class TenantModel(models.Model):
     delete.alters_data = True
 
     @classmethod
-    def from_db(cls, db, field_names, values):
-        instance = super().from_db(db, field_names, values)
+    def from_db(cls, db, field_names, values, **kwargs):
+        instance = super().from_db(db, field_names, values, **kwargs)
         instance._loaded_org_id = instance.__dict__.get(f"{ORG_FIELD}_id")
         return instance
 

@@ -1,5 +1,6 @@
 from django.core.validators import RegexValidator
 from django.db import models
+from django.urls import reverse
 
 from rostracore.tenancy.models import TenantModel
 
@@ -48,6 +49,16 @@ class Employee(TenantModel):
     email = models.EmailField(blank=True)
     is_active = models.BooleanField("active", default=True)
     hire_date = models.DateField(null=True, blank=True)
+    # Qualification dates checked by the roster optimizer (scheduling) on each shift's date.
+    psira_registration_expires = models.DateField(
+        "PSIRA registration expires", null=True, blank=True, help_text="Empty: not recorded."
+    )
+    firearm_competency_expires = models.DateField(
+        "firearm competency expires",
+        null=True,
+        blank=True,
+        help_text="Empty: no firearm competency (cannot work armed sites).",
+    )
 
     class Meta:
         db_table = "employees"
@@ -68,6 +79,9 @@ class Employee(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.first_name} {self.last_name} ({self.employee_number})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("employees:detail", kwargs={"pk": self.pk})
 
     @property
     def full_name(self) -> str:

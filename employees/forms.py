@@ -1,0 +1,123 @@
+"""Forms for the manager pages. Choices that come from the database are built per request
+(in __init__), never at import time, so they always belong to the current organization."""
+
+from django import forms
+from django.db.models import Q
+
+from clients.models import Client
+from employees.models import Employee
+from rostracore.tenancy.forms import TenantModelForm
+
+FLEX_POOL_LABEL = "Flex pool — available for any client"
+
+
+class EmployeeForm(TenantModelForm):
+    """Create or edit a guard. The organization is never a field (TenantModelForm)."""
+
+    class Meta:
+        model = Employee
+        fields = [
+            "first_name",
+            "last_name",
+            "employee_number",
+            "psira_number",
+            "psira_grade",
+            "assigned_client",
+            "phone",
+            "email",
+            "hire_date",
+        ]
+        widgets = {"hire_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+        labels = {"assigned_client": "Client"}
+        help_texts = {
+            "employee_number": "Your own staff number, unique in your organization.",
+            "psira_number": "7 or 8 digits, as on the PSIRA certificate.",
+            "assigned_client": "Leave on the flex pool if the guard works for any client.",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        client = self.fields["assigned_client"]
+        # Active clients, plus the current one so editing a guard of a since-deactivated
+        # client does not silently fail validation.
+        client.queryset = Client.objects.filter(
+            Q(is_active=True) | Q(pk=self.instance.assigned_client_id)
+        )
+        client.empty_label = FLEX_POOL_LABEL
+        for name in ("first_name", "last_name", "employee_number"):
+            self.fields[name].widget.attrs["autocomplete"] = "off"
+        self.fields["phone"].widget.attrs.update(type="tel", autocomplete="tel")
+
+    def clean_employee_number(self) -> str:
+        number = " ".join(self.cleaned_data["employee_number"].split()).upper()
+        if not number:
+            raise forms.ValidationError("Enter the employee number.", code="required")
+        return number
+
+    def clean_psira_number(self) -> str:
+        # Managers copy it with spaces or dashes from certificates; the validator wants digits.
+        raw = self.cleaned_data["psira_number"]
+        return "".join(ch for ch in raw if ch not in " -")
+
+
+class AssignForm(forms.Form):
+    """Assign a guard to one of the organization's active clients, or (empty) the flex pool."""
+
+    client = forms.ModelChoiceField(
+        queryset=Client.objects.none(), required=False, empty_label=FLEX_POOL_LABEL
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["client"].queryset = Client.objects.filter(is_active=True)
+
+
+class EmployeeFilterForm(forms.Form):
+    """The employee list's search, filters and sort, read from the query string."""
+
+    FLEX = "flex"
+    STATUS_CHOICES = [
+        ("active", "Active"),
+        ("inactive", "Inactive"),
+        ("all", "Active and inactive"),
+    ]
+    # Sort key → ordering; "-key" reverses it. The id makes paging stable.
+    SORTS = {
+        "name": ("last_name", "first_name", "id"),
+        "number": ("employee_number", "id"),
+        "grade": ("psira_grade", "last_name", "first_name", "id"),
+        "client": ("assigned_client__client_name", "last_name", "first_name", "id"),
+        "hired": ("hire_date", "last_name", "first_name", "id"),
+    }
+
+    q = forms.CharField(
+        label="Search",
+        required=False,
+        max_length=100,
+        help_text="Name, employee number or PSIRA number.",
+    )
+    client = forms.ChoiceField(label="Client", required=False)
+    status = forms.ChoiceField(label="Status", required=False, choices=STATUS_CHOICES)
+    grade = forms.ChoiceField(
+        label="Grade", required=False, choices=[("", "All grades"), *Employee.Grade.choices]
+    )
+    sort = forms.ChoiceField(
+        required=False,
+        widget=forms.HiddenInput,
+        choices=[(key, key) for name in SORTS for key in (name, f"-{name}")],
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["q"].widget.attrs.update(type="search", placeholder="e.g. Dlamini, E-00042")
+        self.fields["client"].choices = [
+            ("", "All clients"),
+            (self.FLEX, "Flex pool (no client)"),
+            *((str(pk), name) for pk, name in Client.objects.values_list("pk", "client_name")),
+        ]
+
+    def value(self, name: str) -> str:
+        """The cleaned value, or "" when the field is missing or invalid."""
+        if not hasattr(self, "cleaned_data"):
+            self.is_valid()
+        return self.cleaned_data.get(name) or ""

@@ -1,0 +1,51 @@
+"""Writes on guards that managers (and the admin) trigger. Keyword-only, typed, atomic.
+
+Scoping comes from the tenant manager and `TenantModel.save()`: a client or employee of
+another organization is refused with CrossOrganizationError, so callers only need to pass
+rows they fetched through the scoped managers.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from clients.models import Client
+from employees.models import Employee
+
+
+@transaction.atomic
+def assign_to_client(*, employee: Employee, client: Client) -> Employee:
+    """Make `client` the guard's primary client (they leave the flex pool)."""
+    if not client.is_active:
+        raise ValidationError(
+            "%(client)s is inactive; reactivate the client before assigning guards to it.",
+            code="inactive_client",
+            params={"client": client},
+        )
+    employee.assigned_client = client
+    employee.save(update_fields=["assigned_client"])
+    return employee
+
+
+@transaction.atomic
+def move_to_flex_pool(*, employee: Employee) -> Employee:
+    """Release the guard from their client: available for any client's shifts."""
+    employee.assigned_client = None
+    employee.save(update_fields=["assigned_client"])
+    return employee
+
+
+@transaction.atomic
+def set_active(*, employee: Employee, active: bool) -> int:
+    """Activate or deactivate a guard; returns how many upcoming shifts were opened.
+
+    A deactivated guard cannot stand their upcoming shifts, so those shifts become open
+    (employee NULL) in the same transaction and show up as gaps on the dashboard, instead of
+    looking covered by someone who no longer works. `shifts` is the reverse relation from
+    scheduling.Shift (employees may not import scheduling); its manager is the scoped one.
+    """
+    employee.is_active = active
+    employee.save(update_fields=["is_active"])
+    if active:
+        return 0
+    return employee.shifts.filter(start__gte=timezone.now()).update(employee=None)

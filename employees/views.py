@@ -1,0 +1,176 @@
+"""Server-rendered employee pages for managers.
+
+Every view fetches through the scoped `Employee.objects`, so another organization's guard is
+a 404, identical to a missing one; the organization of new rows comes from the logged-in user
+(TenantModelForm), never from the form or the URL.
+"""
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import F, Q, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from employees import services
+from employees.forms import AssignForm, EmployeeFilterForm, EmployeeForm
+from employees.models import Employee
+
+PAGE_SIZE = 50
+UPCOMING_SHIFTS = 10
+
+
+def manager_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Logged in (else the login page) and a member of an organization.
+
+    Platform staff have no organization, so every tenant query would fail closed; they get
+    a 403 page that sends them to the admin instead of a 500.
+    """
+
+    @wraps(view)
+    @login_required
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if getattr(request, "org", None) is None:
+            return render(request, "no_organization.html", status=403)
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def _filtered(form: EmployeeFilterForm) -> QuerySet[Employee]:
+    employees = Employee.objects.select_related("assigned_client")
+    for term in form.value("q").split():
+        employees = employees.filter(
+            Q(first_name__icontains=term)
+            | Q(last_name__icontains=term)
+            | Q(employee_number__icontains=term)
+            | Q(psira_number__icontains=term)
+        )
+    client = form.value("client")
+    if client == EmployeeFilterForm.FLEX:
+        employees = employees.filter(assigned_client__isnull=True)
+    elif client:
+        employees = employees.filter(assigned_client_id=int(client))
+    status = form.value("status") or "active"
+    if status != "all":
+        employees = employees.filter(is_active=status == "active")
+    if grade := form.value("grade"):
+        employees = employees.filter(psira_grade=grade)
+    sort = form.value("sort") or "name"
+    descending = sort.startswith("-")
+    ordering = EmployeeFilterForm.SORTS[sort.removeprefix("-")]
+    return employees.order_by(
+        *(
+            F(field).desc(nulls_last=True) if descending else F(field).asc(nulls_last=True)
+            for field in ordering
+        )
+    )
+
+
+@manager_required
+def employee_list(request: HttpRequest) -> HttpResponse:
+    form = EmployeeFilterForm(request.GET)
+    page = Paginator(_filtered(form), PAGE_SIZE).get_page(request.GET.get("page"))
+    sort = form.value("sort") or "name"
+    return render(
+        request,
+        "employees/list.html",
+        {
+            "form": form,
+            "page": page,
+            "sort": sort,
+            "filtered": any(form.value(name) for name in ("q", "client", "grade", "status")),
+        },
+    )
+
+
+def _detail_context(employee: Employee, assign_form: AssignForm | None = None) -> dict:
+    upcoming = (
+        employee.shifts.filter(end__gt=timezone.now())
+        .select_related("site__client")
+        .order_by("start")[:UPCOMING_SHIFTS]
+    )
+    return {
+        "employee": employee,
+        "upcoming": upcoming,
+        "assign_form": assign_form or AssignForm(initial={"client": employee.assigned_client_id}),
+    }
+
+
+@manager_required
+def employee_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    employee = get_object_or_404(Employee.objects.select_related("assigned_client"), pk=pk)
+    return render(request, "employees/detail.html", _detail_context(employee))
+
+
+@manager_required
+def employee_create(request: HttpRequest) -> HttpResponse:
+    form = EmployeeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        employee = form.save()
+        messages.success(request, f"{employee.full_name} was added.")
+        return redirect(employee)
+    return render(request, "employees/form.html", {"form": form, "employee": None})
+
+
+@manager_required
+def employee_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    employee = get_object_or_404(Employee, pk=pk)
+    form = EmployeeForm(request.POST or None, instance=employee)
+    if request.method == "POST" and form.is_valid():
+        employee = form.save()
+        messages.success(request, f"{employee.full_name} was saved.")
+        return redirect(employee)
+    return render(request, "employees/form.html", {"form": form, "employee": employee})
+
+
+@require_POST
+@manager_required
+def employee_assign(request: HttpRequest, pk: int) -> HttpResponse:
+    employee = get_object_or_404(Employee.objects.select_related("assigned_client"), pk=pk)
+    form = AssignForm(request.POST)
+    if form.is_valid():
+        client = form.cleaned_data["client"]
+        try:
+            if client is None:
+                services.move_to_flex_pool(employee=employee)
+            else:
+                services.assign_to_client(employee=employee, client=client)
+        except ValidationError as error:
+            form.add_error("client", error)
+        else:
+            if client is None:
+                messages.success(request, f"{employee.full_name} moved to the flex pool.")
+            else:
+                messages.success(request, f"{employee.full_name} is now assigned to {client}.")
+            return redirect(employee)
+    return render(request, "employees/detail.html", _detail_context(employee, form))
+
+
+def _set_active(request: HttpRequest, pk: int, *, active: bool) -> HttpResponse:
+    employee = get_object_or_404(Employee, pk=pk)
+    opened = services.set_active(employee=employee, active=active)
+    if active:
+        messages.success(request, f"{employee.full_name} is active again.")
+    else:
+        note = f" {opened} upcoming shift(s) are now open." if opened else ""
+        messages.success(request, f"{employee.full_name} was deactivated.{note}")
+    return redirect(employee)
+
+
+@require_POST
+@manager_required
+def employee_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
+    return _set_active(request, pk, active=False)
+
+
+@require_POST
+@manager_required
+def employee_reactivate(request: HttpRequest, pk: int) -> HttpResponse:
+    return _set_active(request, pk, active=True)

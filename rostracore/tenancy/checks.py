@@ -14,41 +14,51 @@ from rostracore.tenancy.models import ORG_FIELD, TenantManager, TenantModel
 
 @checks.register(checks.Tags.models)
 def check_tenant_models(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    if app_configs is None:
+        models_to_check = apps.get_models()
+    else:
+        models_to_check = [m for config in app_configs for m in config.get_models()]
+    return [
+        error
+        for model in models_to_check
+        if issubclass(model, TenantModel)
+        for error in check_tenant_model(model)
+    ]
+
+
+def check_tenant_model(model: type[TenantModel]) -> list[checks.CheckMessage]:
     errors: list[checks.CheckMessage] = []
-    for model in apps.get_models():
-        if not issubclass(model, TenantModel):
-            continue
-        if not isinstance(model._default_manager, TenantManager):
+    if not isinstance(model._default_manager, TenantManager):
+        errors.append(
+            checks.Error(
+                f"{model._meta.label}'s default manager is "
+                f"{type(model._default_manager).__name__}, not TenantManager.",
+                hint="Declare `objects = TenantManager()` first, or don't override it.",
+                obj=model,
+                id="tenancy.E001",
+            )
+        )
+    for field in model._meta.concrete_fields:
+        if field.unique and not field.primary_key:
             errors.append(
                 checks.Error(
-                    f"{model._meta.label}'s default manager is "
-                    f"{type(model._default_manager).__name__}, not TenantManager.",
-                    hint="Declare `objects = TenantManager()` first, or don't override it.",
+                    f"{model._meta.label}.{field.name} is unique across organizations.",
+                    hint="Use UniqueConstraint(fields=['org', ...]) instead of unique=True.",
                     obj=model,
-                    id="tenancy.E001",
+                    id="tenancy.E002",
                 )
             )
-        for field in model._meta.concrete_fields:
-            if field.unique and not field.primary_key:
-                errors.append(
-                    checks.Error(
-                        f"{model._meta.label}.{field.name} is unique across organizations.",
-                        hint="Use UniqueConstraint(fields=['org', ...]) instead of unique=True.",
-                        obj=model,
-                        id="tenancy.E002",
-                    )
+    for constraint in model._meta.constraints:
+        if isinstance(constraint, models.UniqueConstraint) and ORG_FIELD not in (
+            constraint.fields or ()
+        ):
+            errors.append(
+                checks.Error(
+                    f"{model._meta.label}: unique constraint {constraint.name!r} does not "
+                    "include the organization.",
+                    hint="Add 'org' to its fields.",
+                    obj=model,
+                    id="tenancy.E003",
                 )
-        for constraint in model._meta.constraints:
-            if isinstance(constraint, models.UniqueConstraint) and ORG_FIELD not in (
-                constraint.fields or ()
-            ):
-                errors.append(
-                    checks.Error(
-                        f"{model._meta.label}: unique constraint {constraint.name!r} does not "
-                        "include the organization.",
-                        hint="Add 'org' to its fields.",
-                        obj=model,
-                        id="tenancy.E003",
-                    )
-                )
+            )
     return errors

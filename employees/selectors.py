@@ -35,7 +35,11 @@ def org_counts() -> OrgCounts:
     )
 
 
-def _count_of(queryset: QuerySet) -> Subquery:
+def count_per_org(queryset: QuerySet) -> Coalesce:
+    """A subquery counting `queryset`'s rows of the outer Organization row (0 when none).
+
+    For annotating `Organization` querysets: one query for every organization's counts.
+    """
     counted = (
         queryset.filter(org=OuterRef("pk"))
         .order_by()
@@ -46,26 +50,30 @@ def _count_of(queryset: QuerySet) -> Subquery:
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
-def counts_per_org() -> list[tuple[Organization, OrgCounts]]:
-    """Every organization with its counts, in one query: for platform staff only."""
+def annotate_counts(orgs: QuerySet[Organization]) -> QuerySet[Organization]:
+    """`orgs` with the OrgCounts numbers as annotations; read them with `counts_of()`."""
     # Platform-wide by design: all_orgs, with each subquery tied to its organization row.
     active = Employee.all_orgs.filter(is_active=True)
-    orgs = Organization.objects.annotate(
-        n_employees=_count_of(active),
-        n_dedicated=_count_of(active.filter(assigned_client__isnull=False)),
-        n_clients=_count_of(Client.all_orgs.filter(is_active=True)),
-        n_sites=_count_of(Site.all_orgs.all()),
-    ).order_by("company_name")
-    return [
-        (
-            org,
-            OrgCounts(
-                employees=org.n_employees,
-                dedicated=org.n_dedicated,
-                flex=org.n_employees - org.n_dedicated,
-                clients=org.n_clients,
-                sites=org.n_sites,
-            ),
-        )
-        for org in orgs
-    ]
+    return orgs.annotate(
+        n_employees=count_per_org(active),
+        n_dedicated=count_per_org(active.filter(assigned_client__isnull=False)),
+        n_clients=count_per_org(Client.all_orgs.filter(is_active=True)),
+        n_sites=count_per_org(Site.all_orgs.all()),
+    )
+
+
+def counts_of(org: Organization) -> OrgCounts:
+    """The OrgCounts of an organization loaded through `annotate_counts()`."""
+    return OrgCounts(
+        employees=org.n_employees,
+        dedicated=org.n_dedicated,
+        flex=org.n_employees - org.n_dedicated,
+        clients=org.n_clients,
+        sites=org.n_sites,
+    )
+
+
+def counts_per_org() -> list[tuple[Organization, OrgCounts]]:
+    """Every organization with its counts, in one query: for platform staff only."""
+    orgs = annotate_counts(Organization.objects.all()).order_by("company_name")
+    return [(org, counts_of(org)) for org in orgs]

@@ -1,0 +1,157 @@
+"""Admin for organizations (platform staff) and users (each organization's own).
+
+User is not a tenant model (platform staff have no organization), so UserAdmin scopes
+itself the same way TenantModelAdmin does: a manager sees and edits the users of their own
+organization, never platform staff, never `org`, groups or permissions; a user they add
+becomes a manager of their organization.
+"""
+
+from django import forms
+from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm
+from django.contrib.auth.models import Group
+from django.db.models import Count
+
+from organizations.models import Organization, User
+from rostracore.tenancy.admin import is_platform
+
+MANAGER_GROUP = "Manager"  # created by migration 0002_manager_group
+
+
+class PlatformOnlyAdmin(admin.ModelAdmin):
+    """Platform staff only. For anyone else the queryset is empty too, so even pages that
+    look an object up before checking permissions (history) cannot tell that it exists."""
+
+    def get_queryset(self, request):
+        rows = super().get_queryset(request)
+        return rows if is_platform(request) else rows.none()
+
+    def has_module_permission(self, request):
+        return is_platform(request)
+
+    def has_view_permission(self, request, obj=None):
+        return is_platform(request)
+
+    def has_add_permission(self, request):
+        return is_platform(request)
+
+    def has_change_permission(self, request, obj=None):
+        return is_platform(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return is_platform(request)
+
+
+@admin.register(Organization)
+class OrganizationAdmin(PlatformOnlyAdmin):
+    list_display = ["company_name", "slug", "timezone", "user_count", "created_at"]
+    search_fields = ["company_name", "slug"]
+    prepopulated_fields = {"slug": ["company_name"]}
+    date_hierarchy = "created_at"
+    ordering = ["company_name"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(n_users=Count("users"))
+
+    @admin.display(description="users", ordering="n_users")
+    def user_count(self, org: Organization) -> int:
+        return org.n_users
+
+
+# Groups are platform-wide (the Manager group holds what managers may do): platform only.
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(PlatformOnlyAdmin, DjangoGroupAdmin):
+    pass
+
+
+class PlatformUserCreationForm(AdminUserCreationForm):
+    def clean_org(self):
+        org = self.cleaned_data.get("org")
+        if org is None:
+            raise forms.ValidationError(
+                "Choose the organization. (Create platform staff with createsuperuser.)",
+                code="org_required",
+            )
+        return org
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    list_display = ["username", "email", "first_name", "last_name", "is_active", "last_login"]
+    search_fields = ["username", "first_name", "last_name", "email"]
+    ordering = ["username"]
+    manager_fieldsets = [
+        (None, {"fields": ["username", "password"]}),
+        ("Personal info", {"fields": ["first_name", "last_name", "email"]}),
+        ("Status", {"fields": ["is_active", "last_login", "date_joined"]}),
+    ]
+    manager_add_fieldsets = [
+        (
+            None,
+            {
+                "classes": ["wide"],
+                "fields": [
+                    "username",
+                    "email",
+                    "first_name",
+                    "last_name",
+                    "usable_password",
+                    "password1",
+                    "password2",
+                ],
+            },
+        ),
+    ]
+
+    def get_queryset(self, request):
+        users = super().get_queryset(request)
+        if is_platform(request):
+            return users.select_related("org")
+        if getattr(request, "org", None) is None:
+            return users.none()
+        # Platform staff are never a manager's to see or edit, even with an organization.
+        return users.filter(org=request.org, is_superuser=False)
+
+    def get_list_display(self, request):
+        columns = list(super().get_list_display(request))
+        if is_platform(request):
+            columns[1:1] = ["org", "is_superuser"]
+        return columns
+
+    def get_list_filter(self, request):
+        if is_platform(request):
+            return ["org", "is_superuser", "is_staff", "is_active", "groups"]
+        return ["is_active"]
+
+    def get_fieldsets(self, request, obj=None):
+        if is_platform(request):
+            if obj is None:
+                return [*self.add_fieldsets, ("Organization", {"fields": ["org", "role"]})]
+            return [*self.fieldsets, ("Organization", {"fields": ["org", "role"]})]
+        return self.manager_add_fieldsets if obj is None else self.manager_fieldsets
+
+    def get_readonly_fields(self, request, obj=None):
+        if is_platform(request):
+            return super().get_readonly_fields(request, obj)
+        return ["last_login", "date_joined"]
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None and is_platform(request):
+            kwargs["form"] = PlatformUserCreationForm
+        return super().get_form(request, obj, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        if not is_platform(request):
+            obj.org = request.org  # a manager's users belong to the manager's organization
+        if not change:
+            # A user added here is a manager: staff, in the Manager group.
+            obj.is_staff = True
+            obj.role = User.Role.MANAGER
+        super().save_model(request, obj, form, change)
+        if not change:
+            obj.groups.add(*Group.objects.filter(name=MANAGER_GROUP))

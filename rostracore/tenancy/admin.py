@@ -1,0 +1,385 @@
+"""TenantModelAdmin: the one admin base that scopes every page of a tenant model.
+
+App admins subclass it and declare columns; they never scope anything themselves.
+
+How a request is scoped:
+
+- A manager's request already runs in their organization (CurrentOrganizationMiddleware).
+  `get_queryset()` returns the scoped default manager, and every other read of the admin is
+  built on it or on a related model's default manager, which the tenancy core scopes when
+  the SQL is compiled: changelist, search, date hierarchy, change/delete/history pages,
+  foreign-key dropdowns and raw-id labels, raw-id and `_to_field` popups (the related
+  admin's changelist), autocomplete (the related admin's `get_queryset()`), inlines and
+  actions. `org` is never a form field, a column or a filter for them; the form sets it.
+- Foreign-key list filters are turned into `TenantRelatedOnlyFilter`, whose choices are the
+  related rows the admin's own queryset points at (a plain RelatedFieldListFilter lists
+  every organization's rows).
+- The delete confirmation collects related rows with `_ScopedNestedObjects`: it lists only
+  the organization's rows, and refuses the delete if any related row belongs to another
+  organization (which the tenancy core's write checks should make impossible).
+- A POSTed action naming a row the admin's queryset cannot see (another organization's, or
+  a deleted one) changes nothing and says so.
+- Platform staff (superusers without an organization) have no organization set. The
+  changelist shows every organization through `Model.all_orgs`, with an organization column
+  and filter. Each page that edits one object (add, change, delete, history) and each action
+  runs inside `use_org(<that object's organization>)`, so forms, choices, validation and
+  `TenantModel.save()` behave exactly as for that organization's manager. Adding asks for
+  the organization first (`?org=<id>`). Actions take rows of one organization at a time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
+
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.contrib.admin.options import ActionLocation
+from django.contrib.admin.utils import (
+    NestedObjects,
+    get_fields_from_path,
+    quote,
+    unquote,
+)
+from django.core import checks
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.db import router
+from django.http import HttpRequest, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import NoReverseMatch, reverse
+from django.utils.html import format_html
+from django.utils.text import capfirst
+
+from rostracore.tenancy.context import current_org, use_org
+from rostracore.tenancy.forms import TenantModelForm
+from rostracore.tenancy.models import ORG_FIELD, TenantModel
+
+OTHER_ORGANIZATION = "rows of another organization"
+
+
+def is_platform(request: HttpRequest) -> bool:
+    """Platform staff: a superuser with no organization (so no organization is set)."""
+    user = request.user
+    return getattr(request, "org", None) is None and user.is_active and user.is_superuser
+
+
+def _organization_model():
+    # The tenancy core imports no domain app; the organization model is org's target.
+    return TenantModel._meta.get_field(ORG_FIELD).related_model
+
+
+def _manager_for(model):
+    """The manager to read `model` with in the current request: scoped when an
+    organization is set; `all_orgs` for platform staff outside any organization."""
+    if issubclass(model, TenantModel) and current_org() is None:
+        return model.all_orgs
+    return model._default_manager
+
+
+class TenantAdminForm(TenantModelForm):
+    """Admin form of a tenant model: no `org` field; a new row gets the current org early,
+    so a read-only organization (platform staff) and validation see it."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.org_id is None and current_org() is not None:
+            self.instance.org = current_org()
+
+
+class TenantRelatedOnlyFilter(admin.RelatedFieldListFilter):
+    """Choices: the related rows that the admin's own (scoped) rows point at."""
+
+    def field_choices(self, field, request, model_admin):
+        related = field.related_model
+        used = (
+            model_admin.get_queryset(request)
+            .order_by()
+            .distinct()
+            .values_list(f"{self.field_path}__pk", flat=True)
+        )
+        ordering = self.field_admin_ordering(field, request, model_admin) or ()
+        # Choice labels (__str__) may name a parent row: fetch required parents with it.
+        parents = [
+            f.name
+            for f in related._meta.concrete_fields
+            if f.many_to_one and not f.null and f.name != ORG_FIELD
+        ]
+        rows = _manager_for(related).filter(pk__in=used).order_by(*ordering)
+        if parents:
+            rows = rows.select_related(*parents)
+        return [(row.pk, str(row)) for row in rows]
+
+
+class _ScopedNestedObjects(NestedObjects):
+    """Collects only `org_id`'s related rows and counts any row of another organization."""
+
+    def __init__(self, *args, org_id: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.org_id = org_id
+        self.foreign = False
+
+    def related_objects(self, related_model, related_fields, objs):
+        rows = super().related_objects(related_model, related_fields, objs)
+        if issubclass(related_model, TenantModel):
+            if rows.exclude(org_id=self.org_id).exists():
+                self.foreign = True
+            rows = rows.filter(org_id=self.org_id)
+        return rows
+
+
+@contextmanager
+def _org_of_rows(model, pks) -> Iterator[object]:
+    """use_org() for the one organization owning rows `pks` (platform staff)."""
+    org_ids = set(model.all_orgs.filter(pk__in=pks).values_list("org_id", flat=True)[:2])
+    if len(org_ids) != 1:
+        yield None
+        return
+    with use_org(_organization_model().objects.get(pk=org_ids.pop())) as org:
+        yield org
+
+
+class TenantInlineMixin:
+    """Inline of a tenant model: no `org` field; reads run in the parent's organization."""
+
+    form = TenantAdminForm
+
+    def get_exclude(self, request, obj=None):
+        return [*(super().get_exclude(request, obj) or ()), ORG_FIELD]
+
+
+class TenantTabularInline(TenantInlineMixin, admin.TabularInline):
+    pass
+
+
+class TenantStackedInline(TenantInlineMixin, admin.StackedInline):
+    pass
+
+
+class TenantModelAdmin(admin.ModelAdmin):
+    form = TenantAdminForm
+    choose_organization_template = "admin/tenancy/choose_organization.html"
+
+    # --- reads -----------------------------------------------------------------------------
+
+    def get_queryset(self, request):
+        if current_org() is not None:
+            rows = self.model._default_manager.get_queryset()  # scoped when compiled
+        elif is_platform(request):
+            rows = self.model.all_orgs.select_related(ORG_FIELD)  # deliberate: platform
+        else:
+            rows = self.model.all_orgs.none()  # fail closed: no organization, no rows
+        ordering = self.get_ordering(request)
+        return rows.order_by(*ordering) if ordering else rows
+
+    def get_list_display(self, request):
+        columns = list(super().get_list_display(request))
+        if is_platform(request):
+            columns.insert(1, ORG_FIELD)
+        return columns
+
+    def get_list_select_related(self, request):
+        related = super().get_list_select_related(request)
+        if is_platform(request) and related is not True:
+            return [*(related or ()), ORG_FIELD]
+        return related
+
+    def get_list_filter(self, request):
+        filters = []
+        for item in super().get_list_filter(request):
+            name = item[0] if isinstance(item, (list, tuple)) else item
+            plain = not isinstance(item, (list, tuple)) or item[1] in (
+                admin.RelatedFieldListFilter,
+                admin.RelatedOnlyFieldListFilter,
+            )
+            if isinstance(name, str) and plain and self._is_tenant_relation(name):
+                item = (name, TenantRelatedOnlyFilter)
+            filters.append(item)
+        if is_platform(request):
+            filters.insert(0, ORG_FIELD)  # Organization is not a tenant model
+        return filters
+
+    def _is_tenant_relation(self, path: str) -> bool:
+        try:
+            field = get_fields_from_path(self.model, path)[-1]
+        except (FieldDoesNotExist, admin.utils.NotRelationField):
+            return False
+        related = getattr(field, "related_model", None)
+        return related is not None and issubclass(related, TenantModel)
+
+    def get_autocomplete_fields(self, request):
+        # Platform staff get plain selects: they run in the object's organization, whereas
+        # the site-wide autocomplete view would offer every organization's rows.
+        return () if is_platform(request) else super().get_autocomplete_fields(request)
+
+    # --- forms -----------------------------------------------------------------------------
+
+    def get_exclude(self, request, obj=None):
+        return [*(super().get_exclude(request, obj) or ()), ORG_FIELD]
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if is_platform(request):
+            fields.insert(0, ORG_FIELD)
+        return fields
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if not is_platform(request):
+            return fieldsets
+        without_org = [
+            (name, {**opts, "fields": [f for f in opts["fields"] if f != ORG_FIELD]})
+            for name, opts in fieldsets
+        ]
+        return [("Organization", {"fields": [ORG_FIELD]}), *without_org]
+
+    # --- platform staff: one organization per page -------------------------------------------
+
+    def _object_org(self, request, object_id):
+        obj = self.get_object(request, unquote(object_id)) if object_id else None
+        return obj.org if obj is not None else None
+
+    def _org_scope(self, request, object_id):
+        """The organization context for a page about `object_id` (platform staff only)."""
+        if not is_platform(request):
+            return nullcontext()
+        org = self._object_org(request, object_id)
+        return use_org(org) if org is not None else nullcontext()
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if is_platform(request) and object_id is None:
+            org = self._chosen_org(request)
+            if org is None:
+                return self._choose_organization(request)
+            with use_org(org):
+                return super().changeform_view(request, object_id, form_url, extra_context)
+        with self._org_scope(request, object_id):
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        with self._org_scope(request, object_id):
+            return super().delete_view(request, object_id, extra_context)
+
+    def history_view(self, request, object_id, extra_context=None):
+        with self._org_scope(request, object_id):
+            return super().history_view(request, object_id, extra_context)
+
+    def _chosen_org(self, request):
+        try:
+            return _organization_model().objects.filter(pk=int(request.GET["org"])).first()
+        except (KeyError, ValueError):
+            return None
+
+    def _choose_organization(self, request):
+        query = request.GET.copy()
+        query.pop("org", None)
+        choices = []
+        for org in _organization_model().objects.order_by("company_name"):
+            query["org"] = org.pk
+            choices.append((org, f"?{query.urlencode()}"))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Add {self.opts.verbose_name}: choose the organization",
+            "opts": self.opts,
+            "choices": choices,
+        }
+        return TemplateResponse(request, self.choose_organization_template, context)
+
+    # --- actions ---------------------------------------------------------------------------
+
+    def response_action(self, request, queryset, action_location=ActionLocation.CHANGE_LIST):
+        selected = request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)
+        across = request.POST.get("select_across") == "1"
+        if selected and not across:
+            try:
+                found = queryset.filter(pk__in=selected).count()
+            except (ValueError, ValidationError):
+                found = 0
+            missing = len(set(selected)) - found
+            if missing:
+                self.message_user(
+                    request,
+                    f"{missing} of the selected {self.opts.verbose_name_plural} "
+                    "are not in your organization or no longer exist. "
+                    "Nothing was changed.",
+                    messages.ERROR,
+                )
+                return HttpResponseRedirect(request.get_full_path())
+        if not is_platform(request):
+            return super().response_action(request, queryset, action_location)
+        pks = queryset.values("pk") if across else selected
+        with _org_of_rows(self.model, pks) as org:
+            if org is None:
+                self.message_user(
+                    request,
+                    "Select rows of one organization at a time. Nothing was changed.",
+                    messages.ERROR,
+                )
+                return HttpResponseRedirect(request.get_full_path())
+            scoped = self.get_queryset(request).filter(pk__in=queryset.values("pk"))
+            return super().response_action(request, scoped, action_location)
+
+    # --- delete confirmation ---------------------------------------------------------------
+
+    def get_deleted_objects(self, objs, request):
+        """Django's get_deleted_objects, collecting only the organization's related rows."""
+        objs = list(objs)
+        if not objs:
+            return [], {}, set(), []
+        collector = _ScopedNestedObjects(
+            using=router.db_for_write(self.model), origin=objs, org_id=objs[0].org_id
+        )
+        collector.collect(objs)
+        perms_needed = set()
+
+        def format_callback(obj):
+            opts = obj._meta
+            no_edit_link = f"{capfirst(opts.verbose_name)}: {obj}"
+            if not self.admin_site.is_registered(obj.__class__):
+                return no_edit_link
+            model_admin = self.admin_site.get_model_admin(obj.__class__)
+            if not model_admin.has_delete_permission(request, obj):
+                perms_needed.add(opts.verbose_name)
+            try:
+                url = reverse(
+                    f"{self.admin_site.name}:{opts.app_label}_{opts.model_name}_change",
+                    args=(quote(obj.pk),),
+                )
+            except NoReverseMatch:
+                return no_edit_link
+            return format_html("{}: <a href='{}'>{}</a>", capfirst(opts.verbose_name), url, obj)
+
+        to_delete = collector.nested(format_callback)
+        protected = [format_callback(obj) for obj in collector.protected]
+        if collector.foreign:
+            # Never expected (writes refuse cross-organization references); refuse, unnamed.
+            perms_needed.add(OTHER_ORGANIZATION)
+        model_count = {
+            model._meta.verbose_name_plural: len(rows)
+            for model, rows in collector.model_objs.items()
+        }
+        return to_delete, model_count, perms_needed, protected
+
+    # --- checks ----------------------------------------------------------------------------
+
+    def check(self, **kwargs):
+        errors = super().check(**kwargs)
+        forms = [self.form, *(inline.form for inline in self.inlines)]
+        if not all(issubclass(form, TenantModelForm) for form in forms):
+            errors.append(
+                checks.Error(
+                    f"{type(self).__name__} uses a form that is not a TenantModelForm.",
+                    hint="Subclass rostracore.tenancy.admin.TenantAdminForm.",
+                    obj=type(self),
+                    id="tenancy.E101",
+                )
+            )
+        if not all(issubclass(inline, TenantInlineMixin) for inline in self.inlines):
+            errors.append(
+                checks.Error(
+                    f"{type(self).__name__} has an inline that is not a tenant inline.",
+                    hint="Use TenantTabularInline or TenantStackedInline.",
+                    obj=type(self),
+                    id="tenancy.E102",
+                )
+            )
+        return errors

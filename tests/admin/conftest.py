@@ -1,0 +1,57 @@
+import datetime as dt
+
+import pytest
+from django.contrib.auth.models import Group
+from django.utils import timezone
+
+from organizations.models import Organization
+from tests.factories import ShiftFactory, UserFactory
+
+CANARY = "CANARYB"
+
+
+@pytest.fixture
+def manager_group(db):
+    """The group created by organizations/migrations/0002_manager_group.py."""
+    return Group.objects.get(name="Manager")
+
+
+@pytest.fixture
+def client_a(client, manager_a, manager_group):
+    """A test client logged in as org A's manager (a member of the Manager group)."""
+    manager_a.groups.add(manager_group)
+    client.force_login(manager_a)
+    return client
+
+
+@pytest.fixture
+def platform_client(client, platform_user):
+    client.force_login(platform_user)
+    return client
+
+
+@pytest.fixture
+def world(two_orgs, manager_a, manager_b, manager_group):
+    """two_orgs plus shifts, users and a group; everything of org B carries the canary."""
+    org_b = two_orgs["bravo"]["org"]
+    Organization.objects.filter(pk=org_b.pk).update(company_name=f"{CANARY} Bravo")
+    org_b.refresh_from_db()
+    manager_b.first_name = CANARY
+    manager_b.last_name = f"{CANARY}Manager"
+    manager_b.save()
+    canary_colleague = UserFactory(
+        org=org_b, username=f"{CANARY.lower()}@bravo.example", first_name=CANARY
+    )
+    soon = timezone.now().replace(minute=0, second=0, microsecond=0) + dt.timedelta(hours=2)
+    for slug in ("alpha", "bravo"):
+        data = two_orgs[slug]
+        data["shift"] = ShiftFactory(
+            org=data["org"], site=data["site"], employee=data["dedicated"], start=soon
+        )
+        data["open_shift"] = ShiftFactory(
+            org=data["org"], site=data["site"], start=soon + dt.timedelta(days=1)
+        )
+    two_orgs["alpha"]["user"] = manager_a
+    two_orgs["bravo"]["user"] = canary_colleague
+    two_orgs["bravo"]["group"] = Group.objects.create(name=f"{CANARY} group")
+    return two_orgs

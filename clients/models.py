@@ -31,9 +31,23 @@ class Client(TenantModel):
 class Site(TenantModel):
     """A place where guards stand: a client's premises."""
 
+    # PSIRA grades, A highest .. E entry. Spelled out here (not Employee.Grade) because
+    # clients sits below employees and must not import it.
+    GRADE_CHOICES = [(grade, f"Grade {grade}") for grade in "ABCDE"]
+
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="sites")
     name = models.CharField(max_length=200)
     address = models.TextField(blank=True)
+    # Site requirements; the roster optimizer (scheduling) treats them as hard rules.
+    min_grade = models.CharField(
+        "minimum PSIRA grade", max_length=1, choices=GRADE_CHOICES, default="E"
+    )
+    armed = models.BooleanField(
+        default=False, help_text="Guards here carry a firearm: they need a valid competency."
+    )
+    induction_required = models.BooleanField(
+        default=False, help_text="Only guards inducted at this site may work here."
+    )
 
     class Meta:
         ordering = ["client__client_name", "name"]

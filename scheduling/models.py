@@ -1,7 +1,9 @@
+from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
-from django.contrib.postgres.fields import RangeOperators
+from django.contrib.postgres.fields import ArrayField, RangeOperators
 from django.db import models
 from django.db.models import F, Q
+from django.urls import reverse
 
 from employees.models import Employee
 from rostracore.tenancy.models import TenantModel
@@ -10,6 +12,10 @@ from rostracore.tenancy.models import TenantModel
 class TsTzRange(models.Func):
     function = "TSTZRANGE"
     output_field = models.DateTimeField()
+
+
+def list_all_weekdays() -> list[int]:
+    return [1, 2, 3, 4, 5, 6, 7]
 
 
 class Shift(TenantModel):
@@ -32,10 +38,29 @@ class Shift(TenantModel):
         choices=Employee.Grade,
         default=Employee.Grade.E,
     )
+    # Set on shifts generated from a pattern (scheduling.services.generate_shifts); manual
+    # shifts leave them empty. (pattern, local_date, slot) makes generation idempotent.
+    post = models.ForeignKey(
+        "scheduling.Post", on_delete=models.SET_NULL, null=True, blank=True, related_name="shifts"
+    )
+    pattern = models.ForeignKey(
+        "scheduling.ShiftPattern",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="shifts",
+    )
+    local_date = models.DateField(null=True, blank=True, help_text="Start date, local time.")
+    slot = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["start", "site_id"]
         constraints = [
+            models.UniqueConstraint(
+                fields=["org", "pattern", "local_date", "slot"],
+                condition=Q(pattern__isnull=False),
+                name="scheduling_shift_once_per_pattern_slot",
+            ),
             models.CheckConstraint(
                 condition=Q(end__gt=F("start")),
                 name="scheduling_shift_end_after_start",
@@ -64,3 +89,251 @@ class Shift(TenantModel):
     @property
     def is_open(self) -> bool:
         return self.employee_id is None
+
+
+class LabourRules(TenantModel):
+    """One organization's labour limits and roster goals; every limit is a setting.
+
+    Defaults follow the private security sectoral determination and the BCEA. Bargaining
+    councils agree different numbers, so nothing here is hard-coded in the optimizer: it reads
+    these values through `scheduling.services.build_problem`.
+    """
+
+    max_daily_hours = models.PositiveSmallIntegerField(default=12)
+    max_weekly_hours = models.PositiveSmallIntegerField("ordinary hours a week", default=48)
+    max_weekly_overtime_hours = models.PositiveSmallIntegerField(
+        "overtime hours a week", default=10, help_text="Hours allowed on top of ordinary hours."
+    )
+    min_rest_hours = models.PositiveSmallIntegerField("rest between shifts (hours)", default=12)
+    weekly_rest_hours = models.PositiveSmallIntegerField(
+        "consecutive weekly rest (hours)", default=36
+    )
+    # Soft goals: penalty points. An open shift must outweigh everything else combined.
+    weight_open_shift = models.PositiveIntegerField(default=1000)
+    weight_off_client = models.PositiveIntegerField(
+        default=20, help_text="Per shift a dedicated guard works at another client's site."
+    )
+    weight_post_change = models.PositiveIntegerField(
+        default=3, help_text="Per extra guard on one post (keep the same guard on a post)."
+    )
+    weight_fairness = models.PositiveIntegerField(
+        default=1, help_text="Per hour the busiest guard works above the average."
+    )
+    weight_overtime = models.PositiveIntegerField(default=5, help_text="Per overtime hour.")
+
+    class Meta:
+        verbose_name = "labour rules"
+        verbose_name_plural = "labour rules"
+        constraints = [
+            models.UniqueConstraint(fields=["org"], name="scheduling_labourrules_one_per_org"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Labour rules of {self.org}"
+
+
+class SiteInduction(TenantModel):
+    """A guard has been inducted at a site (needed where `Site.induction_required`)."""
+
+    employee = models.ForeignKey(
+        "employees.Employee", on_delete=models.CASCADE, related_name="site_inductions"
+    )
+    site = models.ForeignKey("clients.Site", on_delete=models.CASCADE, related_name="inductions")
+    completed_on = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["org", "employee", "site"], name="scheduling_induction_once_per_site"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.employee} inducted at {self.site.name}"
+
+
+class Absence(TenantModel):
+    """Time a guard cannot work: leave, or unavailability they told the manager about."""
+
+    class Kind(models.TextChoices):
+        LEAVE = "leave", "Leave"
+        UNAVAILABLE = "unavailable", "Unavailable"
+
+    employee = models.ForeignKey(
+        "employees.Employee", on_delete=models.CASCADE, related_name="absences"
+    )
+    kind = models.CharField(max_length=20, choices=Kind, default=Kind.LEAVE)
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["start"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end__gt=F("start")),
+                name="scheduling_absence_end_after_start",
+                violation_error_message="An absence must end after it starts.",
+            ),
+        ]
+        indexes = [
+            # build_problem loads the absences overlapping a roster range.
+            models.Index(fields=["org", "start"], name="scheduling_absence_org_start"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.employee} {self.get_kind_display()} from {self.start:%Y-%m-%d}"
+
+
+class Post(TenantModel):
+    """A position to be manned at a site, e.g. "Main gate"."""
+
+    site = models.ForeignKey("clients.Site", on_delete=models.CASCADE, related_name="posts")
+    name = models.CharField(max_length=100)
+    required_grade = models.CharField(
+        "minimum PSIRA grade", max_length=1, choices=Employee.Grade, default=Employee.Grade.E
+    )
+    is_active = models.BooleanField("active", default=True)
+
+    class Meta:
+        ordering = ["site_id", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["org", "site", "name"],
+                name="scheduling_post_name_per_site",
+                violation_error_message="This site already has a post with this name.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.site.name} · {self.name}"
+
+
+class ShiftPattern(TenantModel):
+    """A recurring shift on a post: times of day (organization timezone) and weekdays.
+
+    An end time at or before the start time ends the next day (18:00-06:00 is a night shift).
+    `guards` shifts are made per day, one per slot.
+    """
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="patterns")
+    name = models.CharField(max_length=50)
+    start_time = models.TimeField()
+    end_time = models.TimeField()
+    # ISO weekdays, 1 = Monday .. 7 = Sunday.
+    weekdays = ArrayField(models.PositiveSmallIntegerField(), default=list_all_weekdays)
+    guards = models.PositiveSmallIntegerField("guards per shift", default=1)
+    is_active = models.BooleanField("active", default=True)
+
+    class Meta:
+        ordering = ["post_id", "start_time"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["org", "post", "name"],
+                name="scheduling_pattern_name_per_post",
+                violation_error_message="This post already has a pattern with this name.",
+            ),
+            models.CheckConstraint(
+                condition=Q(guards__gte=1), name="scheduling_pattern_at_least_one_guard"
+            ),
+            models.CheckConstraint(
+                condition=Q(weekdays__contained_by=[1, 2, 3, 4, 5, 6, 7]),
+                name="scheduling_pattern_iso_weekdays",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.post} {self.name} {self.start_time:%H:%M}-{self.end_time:%H:%M}"
+
+
+class RosterRun(TenantModel):
+    """One generation of a draft roster for a date range, and its progress.
+
+    The background task (scheduling.tasks) updates the progress fields; the progress page
+    polls them. Publishing copies the draft assignments onto `Shift.employee`.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Draft ready"
+        FAILED = "failed", "Failed"
+        PUBLISHED = "published", "Published"
+
+    start_date = models.DateField()
+    end_date = models.DateField(help_text="Exclusive: the first day not rostered.")
+    time_limit = models.PositiveIntegerField("time limit (seconds)", default=30)
+    status = models.CharField(max_length=20, choices=Status, default=Status.QUEUED)
+    phase = models.CharField(max_length=100, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    total_shifts = models.PositiveIntegerField(default=0)
+    filled_shifts = models.PositiveIntegerField(default=0)
+    open_shifts = models.PositiveIntegerField(default=0)
+    open_lower_bound = models.PositiveIntegerField(default=0)
+    objective = models.FloatField(null=True, blank=True)
+    best_bound = models.FloatField(null=True, blank=True)
+    soft_score = models.FloatField(null=True, blank=True)
+    hard_violations = models.PositiveIntegerField(default=0)
+    elapsed_seconds = models.FloatField(default=0)
+    message = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__gt=F("start_date")),
+                name="scheduling_rosterrun_end_after_start",
+                violation_error_message="The roster must end after it starts.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Roster {self.start_date}-{self.end_date} ({self.get_status_display()})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("scheduling:run", kwargs={"pk": self.pk})
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in {self.Status.DONE, self.Status.FAILED, self.Status.PUBLISHED}
+
+    @property
+    def gap(self) -> float | None:
+        """Relative gap between the objective and the best bound (0 = proven optimal)."""
+        if self.objective is None or self.best_bound is None:
+            return None
+        return abs(self.objective - self.best_bound) / max(1.0, abs(self.objective))
+
+
+class RosterAssignment(TenantModel):
+    """A draft decision of a run for one shift: a guard, or open with a reason."""
+
+    run = models.ForeignKey(RosterRun, on_delete=models.CASCADE, related_name="assignments")
+    shift = models.ForeignKey(Shift, on_delete=models.CASCADE, related_name="draft_assignments")
+    employee = models.ForeignKey(
+        "employees.Employee",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="draft_assignments",
+    )
+    # Published or pinned before the run: kept as it was.
+    is_fixed = models.BooleanField(default=False)
+    open_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["shift__start", "shift_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["org", "run", "shift"], name="scheduling_assignment_once_per_run"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.shift}: {self.employee or 'open'}"

@@ -15,7 +15,15 @@ from clients.models import Client, Site
 from employees.models import Employee
 from organizations.models import Organization, User
 from rostracore.tenancy.context import use_org
-from scheduling.models import Shift
+from scheduling.models import (
+    Absence,
+    LabourRules,
+    Post,
+    RosterRun,
+    Shift,
+    ShiftPattern,
+    SiteInduction,
+)
 
 DEMO_PASSWORD = "correct-horse-battery"
 
@@ -102,3 +110,60 @@ class ShiftFactory(TenantFactory):
         lambda: (timezone.now() + dt.timedelta(days=1)).replace(minute=0, second=0, microsecond=0)
     )
     end = factory.LazyAttribute(lambda shift: shift.start + dt.timedelta(hours=12))
+
+
+# --- Scheduling (posts, patterns, qualifications, labour rules, roster runs) ---
+
+
+class PostFactory(TenantFactory):
+    class Meta:
+        model = Post
+
+    site = factory.SubFactory(SiteFactory, org=factory.SelfAttribute("..org"))
+    name = factory.Sequence(lambda n: f"Post {n}")
+
+
+class ShiftPatternFactory(TenantFactory):
+    """A day shift 06:00-18:00 every day, one guard."""
+
+    class Meta:
+        model = ShiftPattern
+
+    post = factory.SubFactory(PostFactory, org=factory.SelfAttribute("..org"))
+    name = factory.Sequence(lambda n: f"Pattern {n}")
+    start_time = dt.time(6)
+    end_time = dt.time(18)
+    weekdays = factory.LazyFunction(lambda: [1, 2, 3, 4, 5, 6, 7])
+    guards = 1
+
+
+class LabourRulesFactory(TenantFactory):
+    class Meta:
+        model = LabourRules
+
+
+class SiteInductionFactory(TenantFactory):
+    class Meta:
+        model = SiteInduction
+
+    employee = factory.SubFactory(EmployeeFactory, org=factory.SelfAttribute("..org"))
+    site = factory.SubFactory(SiteFactory, org=factory.SelfAttribute("..org"))
+    completed_on = dt.date(2026, 1, 5)
+
+
+class AbsenceFactory(TenantFactory):
+    class Meta:
+        model = Absence
+
+    employee = factory.SubFactory(EmployeeFactory, org=factory.SelfAttribute("..org"))
+    start = factory.LazyFunction(lambda: timezone.now().replace(minute=0, second=0, microsecond=0))
+    end = factory.LazyAttribute(lambda absence: absence.start + dt.timedelta(days=3))
+
+
+class RosterRunFactory(TenantFactory):
+    class Meta:
+        model = RosterRun
+
+    start_date = dt.date(2027, 3, 1)
+    end_date = dt.date(2027, 3, 8)
+    time_limit = 5

@@ -1,0 +1,148 @@
+"""Greedy construction: a valid roster in seconds, and the optimizer's starting hint.
+
+Shifts are taken week by week, the hardest to staff first; each goes to a feasible guard,
+preferring the client's own dedicated guards, then the flex pool, then other clients' dedicated guards; within a tier a
+guard already on the post, then the one with fewest hours this week, then the least scarce
+(unarmed, lower grade) so armed and senior guards stay free for the shifts only they can
+work. Every assignment is checked against every hard rule given what is already assigned,
+and later assignments only add constraints, so the result is always valid.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, insort
+from collections import defaultdict
+
+from scheduling.problem import (
+    Guard,
+    Problem,
+    Roster,
+    Shift,
+    is_qualified,
+    max_free_gap,
+    preference_tier,
+    scarcity,
+)
+
+
+class GuardState:
+    """What one guard already works: busy intervals (sorted), minutes per day and week."""
+
+    __slots__ = ("busy", "day_minutes", "posts", "week_minutes")
+
+    def __init__(self) -> None:
+        self.busy: list[tuple[int, int]] = []
+        self.day_minutes: dict[int, int] = defaultdict(int)
+        self.week_minutes: dict[int, int] = defaultdict(int)
+        self.posts: set[int] = set()
+
+    def add(self, shift: Shift) -> None:
+        insort(self.busy, (shift.start, shift.end))
+        self.day_minutes[shift.day] += shift.minutes
+        self.week_minutes[shift.week] += shift.minutes
+        if shift.post is not None:
+            self.posts.add(shift.post)
+
+
+class RosterState:
+    """Incremental feasibility of assignments against every hard rule."""
+
+    def __init__(self, problem: Problem, roster: Roster) -> None:
+        self.problem = problem
+        self.rules = problem.rules
+        self.guards: dict[int, GuardState] = {g.id: GuardState() for g in problem.guards}
+        for shift in problem.shifts:
+            guard_id = roster.get(shift.id, shift.fixed_guard)
+            if guard_id is not None:
+                self.guards[guard_id].add(shift)
+
+    def can_take(self, guard: Guard, shift: Shift) -> bool:
+        rules, state = self.rules, self.guards[guard.id]
+        if state.day_minutes[shift.day] + shift.minutes > rules.max_daily_minutes:
+            return False
+        if state.week_minutes[shift.week] + shift.minutes > rules.weekly_cap_minutes:
+            return False
+        busy, rest = state.busy, rules.min_rest_minutes
+        i = bisect_left(busy, (shift.start, shift.end))
+        # Valid busy intervals are disjoint and rest-separated, so only neighbours can clash;
+        # look two deep on each side in case a fixed assignment is not.
+        for a, b in busy[max(0, i - 2) : i + 2]:
+            if a < shift.end + rest and shift.start < b + rest:
+                return False
+        for week in self._weeks_of(shift):
+            lo = bisect_left(busy, (week.start - 7 * 24 * 60, 0))
+            inside = [iv for iv in busy[lo:] if iv[0] < week.end and iv[1] > week.start]
+            inside.append((shift.start, shift.end))
+            if max_free_gap(inside, week.start, week.end) < rules.weekly_rest_minutes:
+                return False
+        return True
+
+    def _weeks_of(self, shift: Shift):
+        weeks = self.problem.weeks
+        for key in (shift.week, shift.week + 7):
+            week = weeks.get(key)
+            if week is not None and week.start < shift.end and shift.start < week.end:
+                yield week
+
+    def assign(self, guard: Guard, shift: Shift) -> None:
+        self.guards[guard.id].add(shift)
+
+
+def qualified_guards(problem: Problem, shift: Shift, cache: dict) -> list[Guard]:
+    """Guards qualified for `shift`, in static preference order (tier, scarcity, id)."""
+    key = (shift.site, shift.grade, shift.armed, shift.induction, shift.end_day)
+    static = cache.get(key)
+    if static is None:
+        probe = Shift(
+            id=-1,
+            site=shift.site,
+            client=shift.client,
+            start=0,
+            end=0,
+            day=shift.day,
+            end_day=shift.end_day,
+            week=shift.week,
+            grade=shift.grade,
+            armed=shift.armed,
+            induction=shift.induction,
+        )
+        static = [g for g in problem.guards if is_qualified(g, probe)]
+        static.sort(key=lambda g: (preference_tier(g, shift), scarcity(g), g.id))
+        cache[key] = static
+    return [
+        g
+        for g in static
+        if not g.absences or all(not (a < shift.end and shift.start < b) for a, b in g.absences)
+    ]
+
+
+def greedy(problem: Problem, start: Roster | None = None) -> Roster:
+    """A valid roster: `start`'s assignments (if any) kept, open shifts filled greedily."""
+    roster: Roster = {s.id: s.fixed_guard for s in problem.shifts if s.in_range}
+    for shift_id, guard_id in (start or {}).items():
+        if guard_id is not None:
+            roster[shift_id] = guard_id
+    state = RosterState(problem, roster)
+    cache: dict = {}
+    todo = [s for s in problem.open_to_fill if roster.get(s.id) is None]
+    # Week by week; in a week the shifts fewest guards can work first (they are where open
+    # shifts appear), then in start order.
+    todo.sort(key=lambda s: (s.week, len(qualified_guards(problem, s, cache)), s.start, s.id))
+    for shift in todo:
+        best: tuple | None = None
+        best_guard: Guard | None = None
+        tier_seen = None
+        for guard in qualified_guards(problem, shift, cache):
+            tier = preference_tier(guard, shift)
+            if best_guard is not None and tier != tier_seen:
+                break  # a feasible guard in a better tier exists
+            if not state.can_take(guard, shift):
+                continue
+            gs = state.guards[guard.id]
+            key = (shift.post not in gs.posts, gs.week_minutes[shift.week], scarcity(guard))
+            if best is None or key < best:
+                best, best_guard, tier_seen = key, guard, tier
+        if best_guard is not None:
+            roster[shift.id] = best_guard.id
+            state.assign(best_guard, shift)
+    return roster

@@ -1,0 +1,335 @@
+"""Scheduling writes, and the ORM adapter of the solver core.
+
+Every function works on the current organization (`require_org`): views get it from the
+middleware, the `generate_roster` command and the background task wrap their work in
+`use_org(org)`. The solver core (`scheduling.problem`, `greedy`, `optimizer`, `checker`) never
+sees the ORM: `build_problem` turns one organization's rows into plain data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from zoneinfo import ZoneInfo
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from employees.models import Employee
+from rostracore.tenancy.context import require_org
+from scheduling.checker import check, explain_open_shifts
+from scheduling.models import (
+    Absence,
+    LabourRules,
+    RosterAssignment,
+    RosterRun,
+    Shift,
+    ShiftPattern,
+    SiteInduction,
+)
+from scheduling.optimizer import Progress, solve
+from scheduling.problem import HOUR, Guard, Problem, Rules, Week
+from scheduling.problem import Shift as ShiftData
+
+logger = logging.getLogger(__name__)
+
+# Assigned shifts this far outside the range are loaded as fixed context: every labour rule
+# looks at most one week around a shift.
+CONTEXT = dt.timedelta(days=8)
+
+
+class PublishError(Exception):
+    """The draft can no longer be published as it is (the roster changed meanwhile)."""
+
+
+def _tz() -> ZoneInfo:
+    return ZoneInfo(require_org("Scheduling").timezone)
+
+
+def _local_midnight(day: dt.date, tz: ZoneInfo) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time.min, tzinfo=tz)
+
+
+def _minutes(moment: dt.datetime) -> int:
+    return int(moment.timestamp()) // 60
+
+
+def labour_rules() -> LabourRules:
+    """The organization's labour rules; the defaults (unsaved) when it has none yet."""
+    return LabourRules.objects.first() or LabourRules(org=require_org("Labour rules"))
+
+
+def generate_shifts(*, start_date: dt.date, end_date: dt.date) -> int:
+    """Create the shifts of every active pattern for days in [start_date, end_date).
+
+    Idempotent: a (pattern, local date, slot) that exists is skipped (a unique constraint
+    backs it, so two concurrent runs cannot duplicate either). Times are the organization's
+    local times; start and end are built separately from the local date and wall-clock time,
+    so a night shift across a DST change lasts 11 or 13 real hours, as the guard works it.
+    Returns the number of shifts created.
+    """
+    tz = _tz()
+    patterns = list(
+        ShiftPattern.objects.filter(is_active=True, post__is_active=True).select_related(
+            "post", "post__site"
+        )
+    )
+    existing = set(
+        Shift.objects.filter(
+            pattern__in=patterns, local_date__gte=start_date, local_date__lt=end_date
+        ).values_list("pattern_id", "local_date", "slot")
+    )
+    new: list[Shift] = []
+    day = start_date
+    while day < end_date:
+        for pattern in patterns:
+            if day.isoweekday() not in pattern.weekdays:
+                continue
+            end_day = day if pattern.end_time > pattern.start_time else day + dt.timedelta(1)
+            start = dt.datetime.combine(day, pattern.start_time, tzinfo=tz).astimezone(dt.UTC)
+            end = dt.datetime.combine(end_day, pattern.end_time, tzinfo=tz).astimezone(dt.UTC)
+            site = pattern.post.site
+            grade = min(pattern.post.required_grade, site.min_grade)  # "A" is the highest
+            for slot in range(pattern.guards):
+                if (pattern.pk, day, slot) in existing:
+                    continue
+                new.append(
+                    Shift(
+                        site=site,
+                        post=pattern.post,
+                        pattern=pattern,
+                        local_date=day,
+                        slot=slot,
+                        start=start,
+                        end=end,
+                        required_grade=grade,
+                    )
+                )
+        day += dt.timedelta(1)
+    Shift.objects.bulk_create(new, batch_size=1000, ignore_conflicts=True)
+    return len(new)
+
+
+def build_problem(*, start_date: dt.date, end_date: dt.date) -> Problem:
+    """The current organization's rostering problem for [start_date, end_date).
+
+    Only its active guards are candidates. Assigned shifts (published or pinned) are fixed;
+    assigned shifts within a week outside the range come along as fixed context.
+    """
+    tz = _tz()
+    rules_row = labour_rules()
+    rules = Rules(
+        max_daily_minutes=rules_row.max_daily_hours * HOUR,
+        max_weekly_minutes=rules_row.max_weekly_hours * HOUR,
+        max_weekly_overtime_minutes=rules_row.max_weekly_overtime_hours * HOUR,
+        min_rest_minutes=rules_row.min_rest_hours * HOUR,
+        weekly_rest_minutes=rules_row.weekly_rest_hours * HOUR,
+        weight_open_shift=rules_row.weight_open_shift,
+        weight_off_client=rules_row.weight_off_client,
+        weight_post_change=rules_row.weight_post_change,
+        weight_fairness=rules_row.weight_fairness,
+        weight_overtime=rules_row.weight_overtime,
+    )
+    start = _local_midnight(start_date, tz)
+    end = _local_midnight(end_date, tz)
+
+    inducted: dict[int, set[int]] = defaultdict(set)
+    for employee_id, site_id in SiteInduction.objects.filter(
+        completed_on__lt=end_date
+    ).values_list("employee_id", "site_id"):
+        inducted[employee_id].add(site_id)
+    absences: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for employee_id, a_start, a_end in Absence.objects.filter(
+        start__lt=end + CONTEXT, end__gt=start - CONTEXT
+    ).values_list("employee_id", "start", "end"):
+        absences[employee_id].append((_minutes(a_start), _minutes(a_end)))
+    guards = [
+        Guard(
+            id=e.pk,
+            grade=e.psira_grade,
+            client=e.assigned_client_id,
+            registration_expires=(
+                e.psira_registration_expires.toordinal() if e.psira_registration_expires else None
+            ),
+            firearm_expires=(
+                e.firearm_competency_expires.toordinal() if e.firearm_competency_expires else None
+            ),
+            inducted_sites=frozenset(inducted[e.pk]),
+            absences=tuple(sorted(absences[e.pk])),
+            name=e.full_name,
+        )
+        for e in Employee.objects.filter(is_active=True)
+    ]
+    active = {g.id for g in guards}
+
+    in_range = Shift.objects.filter(start__gte=start, start__lt=end)
+    context = Shift.objects.filter(
+        employee_id__in=active, start__gte=start - CONTEXT, start__lt=end + CONTEXT
+    ).exclude(start__gte=start, start__lt=end)
+    shifts: list[ShiftData] = []
+    weeks: dict[int, Week] = {}
+    site_names: dict[int, str] = {}
+    for row, is_in_range in [
+        *((s, True) for s in in_range.select_related("site")),
+        *((s, False) for s in context.select_related("site")),
+    ]:
+        if row.employee_id is not None and row.employee_id not in active:
+            continue  # an inactive guard's published shift: kept, not ours to judge
+        local_start = row.start.astimezone(tz)
+        local_end = row.end.astimezone(tz)
+        day = local_start.date()
+        monday = day - dt.timedelta(days=day.weekday())
+        if is_in_range and monday.toordinal() not in weeks:
+            weeks[monday.toordinal()] = Week(
+                key=monday.toordinal(),
+                start=_minutes(_local_midnight(monday, tz)),
+                end=_minutes(_local_midnight(monday + dt.timedelta(7), tz)),
+            )
+        site_names[row.site_id] = row.site.name
+        shifts.append(
+            ShiftData(
+                id=row.pk,
+                site=row.site_id,
+                client=row.site.client_id,
+                start=_minutes(row.start),
+                end=_minutes(row.end),
+                day=day.toordinal(),
+                end_day=(local_end - dt.timedelta(minutes=1)).date().toordinal(),
+                week=monday.toordinal(),
+                grade=min(row.required_grade, row.site.min_grade),
+                armed=row.site.armed,
+                induction=row.site.induction_required,
+                post=row.post_id,
+                fixed_guard=row.employee_id,
+                in_range=is_in_range,
+                label=f"{local_start:%a %d %b %H:%M}-{local_end:%H:%M} at {row.site.name}",
+            )
+        )
+    return Problem(guards=guards, shifts=shifts, weeks=weeks, rules=rules, site_names=site_names)
+
+
+def run_roster(
+    *, run: RosterRun, on_progress: Callable[[RosterRun], None] | None = None
+) -> RosterRun:
+    """Generate shifts, solve and store the draft of `run` (the background task calls this).
+
+    Progress goes to the run's row as the solver reports it, each update committed on its
+    own so the progress page sees it. The draft replaces any earlier draft of this run.
+    """
+    began = time.monotonic()
+    RosterRun.objects.filter(pk=run.pk).update(
+        status=RosterRun.Status.RUNNING, started_at=timezone.now(), phase="Generating shifts"
+    )
+    try:
+        generate_shifts(start_date=run.start_date, end_date=run.end_date)
+        problem = build_problem(start_date=run.start_date, end_date=run.end_date)
+
+        def progress(p: Progress) -> None:
+            RosterRun.objects.filter(pk=run.pk).update(
+                phase=p.phase,
+                total_shifts=p.total,
+                filled_shifts=p.filled,
+                open_shifts=p.open,
+                open_lower_bound=p.open_lower_bound or 0,
+                elapsed_seconds=time.monotonic() - began,
+            )
+            if on_progress is not None:
+                run.refresh_from_db()
+                on_progress(run)
+
+        solution = solve(problem, time_limit=run.time_limit, progress=progress)
+        roster = solution.roster
+        reasons = explain_open_shifts(problem, roster)
+        violations = check(problem, roster)
+        stats = solution.stats
+        with transaction.atomic():
+            RosterAssignment.objects.filter(run=run).delete()
+            RosterAssignment.objects.bulk_create(
+                [
+                    RosterAssignment(
+                        run=run,
+                        shift_id=s.id,
+                        employee_id=roster.get(s.id, s.fixed_guard),
+                        is_fixed=s.fixed_guard is not None,
+                        open_reason=reasons.get(s.id, ""),
+                    )
+                    for s in problem.shifts
+                    if s.in_range
+                ],
+                batch_size=1000,
+            )
+            RosterRun.objects.filter(pk=run.pk).update(
+                status=RosterRun.Status.DONE,
+                phase="Draft ready",
+                finished_at=timezone.now(),
+                total_shifts=stats.total_shifts,
+                filled_shifts=stats.total_shifts - stats.final.open_shifts,
+                open_shifts=stats.final.open_shifts,
+                open_lower_bound=stats.open_lower_bound,
+                objective=stats.objective,
+                best_bound=stats.best_bound,
+                soft_score=stats.final.soft,
+                hard_violations=len(violations),
+                elapsed_seconds=time.monotonic() - began,
+                message=f"Used the {stats.used} roster; weeks: {', '.join(stats.week_status)}.",
+            )
+    except Exception as error:
+        logger.exception("Roster run %s failed", run.pk)
+        RosterRun.objects.filter(pk=run.pk).update(
+            status=RosterRun.Status.FAILED,
+            phase="Failed",
+            finished_at=timezone.now(),
+            message=str(error)[:2000],
+        )
+        raise
+    run.refresh_from_db()
+    return run
+
+
+@transaction.atomic
+def publish_run(*, run: RosterRun) -> int:
+    """Copy a finished draft onto the shifts; returns how many shifts got a guard.
+
+    Re-checks the whole range against the current database (another manager may have changed
+    it since the draft was made) and relies on the exclusion constraint for the race that a
+    check cannot see: a concurrent publish of an overlapping shift for the same guard.
+    """
+    run = RosterRun.objects.select_for_update().get(pk=run.pk)
+    if run.status != RosterRun.Status.DONE:
+        raise PublishError(f"Only a finished draft can be published; this one is {run.status}.")
+    drafts = list(
+        run.assignments.filter(employee__isnull=False, is_fixed=False).values_list(
+            "shift_id", "employee_id"
+        )
+    )
+    shifts = Shift.objects.select_for_update().in_bulk([shift_id for shift_id, _ in drafts])
+    taken = [sid for sid, _ in drafts if sid in shifts and shifts[sid].employee_id is not None]
+    if taken or len(shifts) != len(drafts):
+        raise PublishError(
+            f"{len(taken) or len(drafts) - len(shifts)} shifts changed since this draft was "
+            "made; generate a new draft."
+        )
+    problem = build_problem(start_date=run.start_date, end_date=run.end_date)
+    violations = check(problem, dict(drafts))
+    if violations:
+        raise PublishError(
+            f"The draft breaks {len(violations)} rules against the current roster "
+            f"(first: {violations[0].rule}, {violations[0].message}); generate a new draft."
+        )
+    for shift_id, employee_id in drafts:
+        shifts[shift_id].employee_id = employee_id
+    try:
+        with transaction.atomic():
+            Shift.objects.bulk_update(list(shifts.values()), ["employee"], batch_size=1000)
+    except IntegrityError as error:
+        raise PublishError(
+            "A guard in this draft was given an overlapping shift meanwhile; generate a new "
+            "draft."
+        ) from error
+    run.status = RosterRun.Status.PUBLISHED
+    run.published_at = timezone.now()
+    run.save(update_fields=["status", "published_at"])
+    return len(drafts)

@@ -14,6 +14,16 @@ FLEX_POOL_LABEL = "Flex pool — available for any client"
 class EmployeeForm(TenantModelForm):
     """Create or edit a guard. The organization is never a field (TenantModelForm)."""
 
+    # Wider than the stored 8 digits so "1234 5678" as printed on a certificate is accepted
+    # (and not cut short by the browser's maxlength); clean_psira_number strips the spaces
+    # and the model's validators then check the digits.
+    psira_number = forms.CharField(
+        label="PSIRA registration number",
+        max_length=12,
+        required=False,
+        help_text="7 or 8 digits, as on the PSIRA certificate.",
+    )
+
     class Meta:
         model = Employee
         fields = [
@@ -27,11 +37,13 @@ class EmployeeForm(TenantModelForm):
             "email",
             "hire_date",
         ]
-        widgets = {"hire_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+        widgets = {
+            "hire_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "phone": forms.TelInput(attrs={"autocomplete": "off"}),
+        }
         labels = {"assigned_client": "Client"}
         help_texts = {
             "employee_number": "Your own staff number, unique in your organization.",
-            "psira_number": "7 or 8 digits, as on the PSIRA certificate.",
             "assigned_client": "Leave on the flex pool if the guard works for any client.",
         }
 
@@ -46,7 +58,6 @@ class EmployeeForm(TenantModelForm):
         client.empty_label = FLEX_POOL_LABEL
         for name in ("first_name", "last_name", "employee_number"):
             self.fields[name].widget.attrs["autocomplete"] = "off"
-        self.fields["phone"].widget.attrs.update(type="tel", autocomplete="tel")
 
     def clean_employee_number(self) -> str:
         number = " ".join(self.cleaned_data["employee_number"].split()).upper()
@@ -81,13 +92,30 @@ class EmployeeFilterForm(forms.Form):
         ("inactive", "Inactive"),
         ("all", "Active and inactive"),
     ]
-    # Sort key → ordering; "-key" reverses it. The id makes paging stable.
+    # Sort key → (ascending label, descending label, ordering); "-key" sorts descending.
+    # The id last makes paging stable.
     SORTS = {
-        "name": ("last_name", "first_name", "id"),
-        "number": ("employee_number", "id"),
-        "grade": ("psira_grade", "last_name", "first_name", "id"),
-        "client": ("assigned_client__client_name", "last_name", "first_name", "id"),
-        "hired": ("hire_date", "last_name", "first_name", "id"),
+        "name": ("Name, A to Z", "Name, Z to A", ("last_name", "first_name", "id")),
+        "number": (
+            "Employee no., low to high",
+            "Employee no., high to low",
+            ("employee_number", "id"),
+        ),
+        "grade": (
+            "Grade, A first",
+            "Grade, E first",
+            ("psira_grade", "last_name", "first_name", "id"),
+        ),
+        "client": (
+            "Client, A to Z",
+            "Client, Z to A",
+            ("assigned_client__client_name", "last_name", "first_name", "id"),
+        ),
+        "hired": (
+            "Hired, longest-serving first",
+            "Hired, newest first",
+            ("hire_date", "last_name", "first_name", "id"),
+        ),
     }
 
     q = forms.CharField(
@@ -95,6 +123,7 @@ class EmployeeFilterForm(forms.Form):
         required=False,
         max_length=100,
         help_text="Name, employee number or PSIRA number.",
+        widget=forms.SearchInput(attrs={"placeholder": "e.g. Dlamini, E-00042"}),
     )
     client = forms.ChoiceField(label="Client", required=False)
     status = forms.ChoiceField(label="Status", required=False, choices=STATUS_CHOICES)
@@ -102,14 +131,17 @@ class EmployeeFilterForm(forms.Form):
         label="Grade", required=False, choices=[("", "All grades"), *Employee.Grade.choices]
     )
     sort = forms.ChoiceField(
+        label="Sort by",
         required=False,
-        widget=forms.HiddenInput,
-        choices=[(key, key) for name in SORTS for key in (name, f"-{name}")],
+        choices=[
+            choice
+            for key, (ascending, descending, _) in SORTS.items()
+            for choice in ((key, ascending), (f"-{key}", descending))
+        ],
     )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["q"].widget.attrs.update(type="search", placeholder="e.g. Dlamini, E-00042")
         self.fields["client"].choices = [
             ("", "All clients"),
             (self.FLEX, "Flex pool (no client)"),

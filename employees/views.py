@@ -64,7 +64,7 @@ def _filtered(form: EmployeeFilterForm) -> QuerySet[Employee]:
         employees = employees.filter(psira_grade=grade)
     sort = form.value("sort") or "name"
     descending = sort.startswith("-")
-    ordering = EmployeeFilterForm.SORTS[sort.removeprefix("-")]
+    *_, ordering = EmployeeFilterForm.SORTS[sort.removeprefix("-")]
     return employees.order_by(
         *(
             F(field).desc(nulls_last=True) if descending else F(field).asc(nulls_last=True)

@@ -17,10 +17,10 @@ from employees.views import manager_required
 from scheduling.selectors import DayCoverage, coverage_by_day
 
 # SVG geometry of the coverage chart, in viewBox units.
-_CHART_WIDTH = 560
+_CHART_WIDTH = 420
 _CHART_TOP = 24
 _CHART_BOTTOM = 176
-_BAR_WIDTH = 44
+_BAR_WIDTH = 36
 
 
 @dataclass(frozen=True)

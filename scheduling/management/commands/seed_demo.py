@@ -1,26 +1,39 @@
 """Demo data for a first look: two guarding companies that must never see each other.
 
     manage.py seed_demo
+    manage.py seed_demo --orgs 100 --guards 1000 --weeks 4     # data at scale
 
-Creates (once; rerunning changes nothing) two organizations, each with a manager login,
-three clients with two sites each, dedicated and flex guards, and the coming week of day
-and night shifts, some filled and some open. Also a platform-staff login. Prints the URL
-and the logins. The demo password is for local demos only.
+Without options: creates (once; rerunning changes nothing) two organizations, each with a
+manager login, three clients with two sites each, dedicated and flex guards, and the coming
+week of day and night shifts, some filled and some open. Also a platform-staff login. Prints
+the URL and the logins. The demo password is for local demos only.
+
+With --orgs: that many organizations `scale-001`, `scale-002`, ... (existing ones are left
+as they are, so a rerun adds only what is missing), each with a manager
+`manager@scale-001.example`, `--guards` guards, one client per 50 guards with 5 sites each,
+and `--weeks` weeks of day and night shifts at every staffed site (two teams of two guards
+per site; every tenth shift open). COPY, one transaction per organization inside
+`use_org(org)` on the operations connection ("owner" when defined: PostgreSQL refuses COPY
+FROM on tables under row-level security); every org_id comes from `use_org` and every
+reference from rows made in that same transaction (tests/operations/test_seed_scale.py checks
+it in SQL). 100 x 1,000 guards x 4 weeks takes about 70 s here. The benchmarks in bench/ use
+this data. Prints what it made and how long it took.
 """
 
 import datetime as dt
 import random
+import time
 import zoneinfo
 
-from django.core.management.base import BaseCommand
-from django.db import transaction
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connections, transaction
 from django.utils import timezone
 
 from clients.models import Client, Site
 from employees.models import Employee
-from employees.seeding import create_guards
+from employees.seeding import FIRST_NAMES, GRADE_WEIGHTS, LAST_NAMES, create_guards
 from organizations.models import Organization, User
-from rostracore.tenancy.context import use_org
+from rostracore.tenancy.context import require_org, use_org
 from scheduling.models import Shift
 
 DEMO_PASSWORD = "rostracore-demo"
@@ -51,10 +64,44 @@ MAX_SHIFTS_PER_GUARD_PER_WEEK = 4  # 48 ordinary hours
 MIN_REST = dt.timedelta(hours=12)
 
 
-class Command(BaseCommand):
-    help = "Load two demo organizations with managers, clients, sites, guards and a week of shifts."
+# The scale path (--orgs).
+SCALE_SLUG = "scale-{:03d}"
+GUARDS_PER_CLIENT = 50
+SITES_PER_CLIENT = 5
+# Each site has a day and a night post; each post is worked by a team of two guards on
+# alternate days (12-hour shifts, 36 hours' rest between them), so no guard is ever
+# double-booked. Shifts where (site + day + post) % 10 == 0 stay open for the roster to fill.
+OPEN_EVERY = 10
+ORG_NAMES = ["Ubuntu", "Sentinel", "Impala", "Shield", "Baobab", "Protea", "Aegis", "Kudu"]
+ORG_KINDS = ["Guarding", "Security Services", "Protection", "Patrols"]
 
-    def handle(self, *args, **options):
+
+class Command(BaseCommand):
+    help = (
+        "Load two demo organizations (managers, clients, sites, guards, a week of shifts), "
+        "or with --orgs, many large ones fast."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--orgs",
+            type=int,
+            help="Build data at scale: this many organizations (scale-001, ...) instead of "
+            "the two-organization demo.",
+        )
+        parser.add_argument(
+            "--guards", type=int, default=1000, help="Guards per organization (default 1000)."
+        )
+        parser.add_argument(
+            "--weeks", type=int, default=4, help="Weeks of shifts from today (default 4)."
+        )
+
+    def handle(self, *args, orgs=None, guards=1000, weeks=4, **options):
+        if orgs is not None:
+            if orgs < 1 or guards < 1 or weeks < 0:
+                raise CommandError("--orgs and --guards must be at least 1, --weeks at least 0.")
+            self._seed_scale(orgs=orgs, guards=guards, weeks=weeks)
+            return
         rng = random.Random(2026)
         with transaction.atomic():
             created = [spec["slug"] for spec in DEMO_ORGS if self._seed_org(spec, rng)]
@@ -151,3 +198,180 @@ class Command(BaseCommand):
         User.objects.create_superuser(
             username=PLATFORM_USERNAME, email=PLATFORM_USERNAME, password=DEMO_PASSWORD
         )
+
+    # --- data at scale -----------------------------------------------------------------
+
+    def _seed_scale(self, *, orgs: int, guards: int, weeks: int) -> None:
+        started = time.perf_counter()
+        rng = random.Random(2026)
+        # The operations role: COPY FROM is refused on tables under row-level security, so
+        # bulk loading goes through the role that owns the tables ("owner" when settings
+        # define it). Every row still gets its organization from `use_org()`, and every
+        # reference points at rows made in the same organization's transaction.
+        alias = "owner" if "owner" in connections else "default"
+        # One PBKDF2 hash for every manager: hashing is deliberately slow (~0.3 s each).
+        password = User(username="template")
+        password.set_password(DEMO_PASSWORD)
+        slugs = [SCALE_SLUG.format(i) for i in range(1, orgs + 1)]
+        existing = set(
+            Organization.objects.using(alias).filter(slug__in=slugs).values_list("slug", flat=True)
+        )
+        totals = {"organizations": 0, "clients": 0, "sites": 0, "guards": 0, "shifts": 0}
+        for i, slug in enumerate(slugs, start=1):
+            if slug in existing:
+                continue
+            with transaction.atomic(using=alias):
+                org = Organization.objects.db_manager(alias).create(
+                    slug=slug,
+                    company_name=f"{ORG_NAMES[i % len(ORG_NAMES)]} "
+                    f"{ORG_KINDS[i % len(ORG_KINDS)]} {i:03d}",
+                )
+                User.objects.db_manager(alias).create(
+                    username=f"manager@{slug}.example",
+                    email=f"manager@{slug}.example",
+                    first_name="Scale",
+                    last_name="Manager",
+                    org=org,
+                    role=User.Role.MANAGER,
+                    is_staff=True,
+                    password=password.password,
+                )
+                with use_org(org), connections[alias].cursor() as cursor:
+                    made = self._seed_scale_org(cursor, org, guards=guards, weeks=weeks, rng=rng)
+            totals["organizations"] += 1
+            for key, value in made.items():
+                totals[key] += value
+            if i % 10 == 0 or i == orgs:
+                self.stdout.write(
+                    f"  {i}/{orgs} organizations, {time.perf_counter() - started:.1f} s"
+                )
+        with connections[alias].cursor() as cursor:
+            # Fresh statistics, so the first page views plan like a settled database.
+            for model in (Organization, User, Client, Site, Employee, Shift):
+                cursor.execute(f'ANALYZE "{model._meta.db_table}"')
+        self._platform_user()
+        seconds = time.perf_counter() - started
+        skipped = (
+            f"; {len(existing)} organizations already existed and were left alone"
+            if existing
+            else ""
+        )
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Scale data: created {totals['organizations']} organizations, "
+                f"{totals['clients']} clients, {totals['sites']} sites, {totals['guards']} "
+                f"guards, {totals['shifts']} shifts ({weeks} weeks) in {seconds:.1f} s{skipped}."
+            )
+        )
+        self.stdout.write(
+            f"  Logins: manager@{slugs[0]}.example .. manager@{slugs[-1]}.example, "
+            f"{PLATFORM_USERNAME}; password {DEMO_PASSWORD}"
+        )
+
+    def _seed_scale_org(
+        self, cursor, org: Organization, *, guards: int, weeks: int, rng: random.Random
+    ) -> dict[str, int]:
+        client_count = max(1, guards // GUARDS_PER_CLIENT)
+        client_ids = _copy_rows(
+            cursor,
+            Client,
+            [
+                {"client_name": f"Client {c:03d} of {org.slug}", "contact_name": "Operations desk"}
+                for c in range(1, client_count + 1)
+            ],
+        )
+        site_rows = [
+            {"client_id": client_id, "name": f"Site {s}", "address": f"{s} Main Road"}
+            for client_id in client_ids
+            for s in range(1, SITES_PER_CLIENT + 1)
+        ]
+        site_ids = _copy_rows(cursor, Site, site_rows)
+        # Teams: two guards per post (day and night) of as many sites as the guards allow,
+        # dedicated to the site's client; the other guards are flex or dedicated at random.
+        staffed = site_ids[: guards // 4]
+        team_clients = [site_rows[s]["client_id"] for s in range(len(staffed)) for _ in range(4)]
+        today = timezone.localdate()
+        grades, weights = list(GRADE_WEIGHTS), list(GRADE_WEIGHTS.values())
+        employee_rows = []
+        for n in range(guards):
+            if n < len(team_clients):
+                client_id = team_clients[n]
+            else:
+                client_id = rng.choice(client_ids) if rng.random() < 0.3 else None
+            number = f"E-{n + 1:05d}"
+            employee_rows.append(
+                {
+                    "first_name": rng.choice(FIRST_NAMES),
+                    "last_name": rng.choice(LAST_NAMES),
+                    "employee_number": number,
+                    "psira_number": str(rng.randrange(1_000_000, 99_999_999)),
+                    "psira_grade": rng.choices(grades, weights)[0],
+                    "phone": f"+27 8{rng.randrange(10)} {rng.randrange(100, 999)} "
+                    f"{rng.randrange(1000, 9999)}",
+                    "email": f"{number.lower()}@{org.slug}.example",
+                    "hire_date": today - dt.timedelta(days=rng.randrange(30, 3650)),
+                    "assigned_client_id": client_id,
+                }
+            )
+        employee_ids = _copy_rows(cursor, Employee, employee_rows)
+
+        tz = zoneinfo.ZoneInfo(org.timezone)
+        first_day = timezone.now().astimezone(tz).date()
+        shift_rows = []
+        for s, site_id in enumerate(staffed):
+            team = employee_ids[4 * s : 4 * s + 4]
+            for day in range(7 * weeks):
+                date = first_day + dt.timedelta(days=day)
+                for post, (hour, hours) in enumerate(SHIFT_TIMES):
+                    start = dt.datetime.combine(date, dt.time(hour), tzinfo=tz)
+                    guard = team[2 * post + day % 2]
+                    if (s + day + post) % OPEN_EVERY == 0:
+                        guard = None
+                    shift_rows.append(
+                        {
+                            "site_id": site_id,
+                            "start": start,
+                            "end": start + dt.timedelta(hours=hours),
+                            "employee_id": guard,
+                        }
+                    )
+        _copy_rows(cursor, Shift, shift_rows)
+        return {
+            "clients": len(client_ids),
+            "sites": len(site_ids),
+            "guards": len(employee_ids),
+            "shifts": len(shift_rows),
+        }
+
+
+def _copy_rows(cursor, model, rows: list[dict]) -> list[int]:
+    """COPY `rows` (attname -> value) into `model`'s table in the current organization.
+
+    Columns a row leaves out get the model field's default (so fields added later need no
+    change here); ids are taken from the table's sequence first, so they are known without
+    reading the rows back. Returns the ids, in the order of `rows`.
+    """
+    org = require_org(f"Seeding {model._meta.label}")
+    if not rows:
+        return []
+    fields = [f for f in model._meta.concrete_fields if f.attname != "id"]
+    template = model()
+    defaults = {f.attname: getattr(template, f.attname) for f in fields}
+    now = timezone.now()
+    for field in fields:
+        if getattr(field, "auto_now_add", False) or getattr(field, "auto_now", False):
+            defaults[field.attname] = now
+    defaults["org_id"] = org.pk
+    table = model._meta.db_table
+    cursor.execute(
+        "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+        [table, len(rows)],
+    )
+    ids = [row[0] for row in cursor.fetchall()]
+    attnames = [f.attname for f in fields]
+    columns = ", ".join(f'"{f.column}"' for f in fields)
+    with cursor.copy(f'COPY "{table}" (id, {columns}) FROM STDIN') as copy:
+        for pk, row in zip(ids, rows, strict=True):
+            values = defaults | row
+            copy.write_row([pk, *(values[name] for name in attnames)])
+    return ids

@@ -1,0 +1,130 @@
+"""seed_demo: the two-organization demo stays exactly as it was; --orgs builds data at scale.
+
+The scale path writes with COPY through the operations connection, bypassing the ORM's
+per-write organization checks, so these tests check isolation in the database itself: every
+reference from a row points at a row of the same organization.
+"""
+
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+
+from clients.models import Client
+from employees.models import Employee
+from organizations.models import Organization, User
+from rostracore.tenancy.context import use_org
+from scheduling.models import Shift
+
+# "__all__": the scale path writes through the "owner" alias when settings have one.
+pytestmark = pytest.mark.django_db(transaction=True, databases="__all__")
+
+CROSS_ORG_REFERENCES = {
+    "guard -> assigned client": """
+        SELECT count(*) FROM employees e JOIN clients c ON c.id = e.assigned_client_id
+        WHERE c.org_id <> e.org_id""",
+    "site -> client": """
+        SELECT count(*) FROM clients_site s JOIN clients c ON c.id = s.client_id
+        WHERE c.org_id <> s.org_id""",
+    "shift -> site": """
+        SELECT count(*) FROM scheduling_shift sh JOIN clients_site s ON s.id = sh.site_id
+        WHERE s.org_id <> sh.org_id""",
+    "shift -> guard": """
+        SELECT count(*) FROM scheduling_shift sh JOIN employees e ON e.id = sh.employee_id
+        WHERE e.org_id <> sh.org_id""",
+    "manager -> organization": """
+        SELECT count(*) FROM organizations_user u LEFT JOIN organizations o ON o.id = u.org_id
+        WHERE u.is_superuser = false AND o.id IS NULL""",
+}
+
+
+def _cross_org_references() -> dict[str, int]:
+    with connection.cursor() as cursor:
+        found = {}
+        for name, query in CROSS_ORG_REFERENCES.items():
+            cursor.execute(query)
+            found[name] = cursor.fetchone()[0]
+        return found
+
+
+def _seed(**options) -> str:
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out, **options)
+    return out.getvalue()
+
+
+def test_scale_path_builds_what_it_says_and_keeps_every_reference_in_its_organization():
+    out = _seed(orgs=3, guards=20, weeks=1)
+
+    orgs = list(Organization.objects.filter(slug__startswith="scale-").order_by("slug"))
+    assert [org.slug for org in orgs] == ["scale-001", "scale-002", "scale-003"]
+    # 20 guards: 1 client (one per 50 guards, at least one) with 5 sites; 5 teams of 4
+    # guards staff 5 sites, a day and a night shift every day for a week.
+    assert "created 3 organizations, 3 clients, 15 sites, 60 guards, 210 shifts (1 weeks)" in out
+    assert " s." in out  # how long it took
+    for org in orgs:
+        assert User.objects.filter(org=org, username=f"manager@{org.slug}.example").exists()
+        with use_org(org):
+            assert Employee.objects.count() == 20
+            assert Client.objects.count() == 1
+            assert Shift.objects.count() == 70
+            # Some shifts are left open: those where (site + day + post) is a multiple of 10.
+            assert Shift.objects.filter(employee__isnull=True).count() == sum(
+                (site + day + post) % 10 == 0
+                for site in range(5)
+                for day in range(7)
+                for post in range(2)
+            )
+            # Dedicated guards exist, and each of them is dedicated to this org's client.
+            assert Employee.objects.filter(assigned_client__isnull=False).count() >= 16
+            assert set(
+                Employee.objects.exclude(assigned_client=None).values_list(
+                    "assigned_client__org", flat=True
+                )
+            ) == {org.pk}
+    assert _cross_org_references() == dict.fromkeys(CROSS_ORG_REFERENCES, 0)
+
+
+def test_the_isolation_check_catches_a_cross_organization_reference():
+    _seed(orgs=2, guards=8, weeks=1)
+    first, second = Organization.objects.filter(slug__startswith="scale-").order_by("slug")
+    with connection.cursor() as cursor:
+        # Point one of the first organization's shifts at the second one's guard, behind
+        # tenancy's back, exactly the kind of row a buggy bulk loader would write.
+        cursor.execute(
+            "UPDATE scheduling_shift SET employee_id = ("
+            "  SELECT min(id) FROM employees WHERE org_id = %s) "
+            "WHERE id = (SELECT min(id) FROM scheduling_shift WHERE org_id = %s "
+            "            AND employee_id IS NOT NULL)",
+            [second.pk, first.pk],
+        )
+    assert _cross_org_references()["shift -> guard"] == 1
+
+
+def test_scale_path_is_idempotent():
+    _seed(orgs=2, guards=8, weeks=1)
+    out = _seed(orgs=3, guards=8, weeks=1)
+    assert "created 1 organizations" in out
+    assert "2 organizations already existed and were left alone" in out
+    assert Organization.objects.filter(slug__startswith="scale-").count() == 3
+    assert Employee.all_orgs.count() == 24
+
+
+def test_no_arguments_still_make_exactly_the_two_demo_organizations():
+    out = _seed()
+    assert sorted(Organization.objects.values_list("slug", flat=True)) == ["acme", "bastion"]
+    assert "manager@acme.example" in out
+    assert "manager@bastion.example" in out
+    assert "Demo data: created acme, bastion." in out
+    assert _cross_org_references() == dict.fromkeys(CROSS_ORG_REFERENCES, 0)
+    assert "nothing new" in _seed()
+
+
+@pytest.mark.parametrize(
+    "options", [{"orgs": 0}, {"orgs": 2, "guards": 0}, {"orgs": 2, "weeks": -1}]
+)
+def test_bad_sizes_fail_clearly_and_write_nothing(options):
+    with pytest.raises(CommandError, match="at least"):
+        _seed(**options)
+    assert not Organization.objects.exists()

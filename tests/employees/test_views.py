@@ -6,6 +6,7 @@ import re
 
 import pytest
 from django.db import connection
+from django.test import Client as HttpClient
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -601,3 +602,31 @@ def test_client_choices_on_forms_are_only_own_clients(client_a, two_orgs, org_a)
     ]
     with use_org(org_a):
         assert Client.objects.count() == 2
+
+
+def test_pages_work_without_javascript(client_a, a_guard):
+    """Server-rendered: no page ships a script; every action is a plain form."""
+    for url in (
+        reverse("dashboard"),
+        reverse("employees:list"),
+        reverse("employees:create"),
+        a_guard.get_absolute_url(),
+        reverse("employees:edit", kwargs={"pk": a_guard.pk}),
+    ):
+        response = client_a.get(url)
+        assert response.status_code == 200, url
+        assert b"<script" not in response.content, url
+
+
+def test_posts_without_csrf_token_are_refused(manager_a, a_guard):
+    browser = HttpClient(enforce_csrf_checks=True)
+    browser.force_login(manager_a)
+    before = _snapshot(a_guard)
+    response = browser.post(
+        reverse("employees:deactivate", kwargs={"pk": a_guard.pk}), {}, follow=False
+    )
+    assert response.status_code == 403
+    assert _snapshot(a_guard) == before
+    detail = browser.get(a_guard.get_absolute_url()).content.decode()
+    # Log out, assign, move to flex pool, deactivate: every POST form carries the token.
+    assert detail.count('name="csrfmiddlewaretoken"') == 4

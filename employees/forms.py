@@ -60,7 +60,8 @@ class EmployeeForm(TenantModelForm):
             self.fields[name].widget.attrs["autocomplete"] = "off"
 
     def clean_employee_number(self) -> str:
-        number = " ".join(self.cleaned_data["employee_number"].split()).upper()
+        # Collapse stray inner spaces; case is kept (numbers are the organization's own).
+        number = " ".join(self.cleaned_data["employee_number"].split())
         if not number:
             raise forms.ValidationError("Enter the employee number.", code="required")
         return number

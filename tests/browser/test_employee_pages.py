@@ -158,10 +158,23 @@ def test_manager_creates_assigns_finds_and_releases_a_guard_other_org_sees_nothi
     expect(page.get_by_text("CANARYB")).to_have_count(0)
     screenshot("employee-list")
 
+    # A guard with a roster: the detail page lists their upcoming shifts.
+    page.get_by_role("link", name="Botha, Pieter").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Pieter Botha")
+    shifts = page.get_by_role("region", name="Upcoming shifts").locator("tbody tr")
+    expect(shifts.first).to_be_visible()
+    screenshot("employee-detail-with-shifts")
+
     page.set_viewport_size(PHONE)
-    screenshot("employee-list-phone")
-    page.goto(f"{base}/")
-    screenshot("dashboard-phone")
+    for name, url in (
+        ("employee-detail-phone", page.url),
+        ("employee-list-phone", f"{base}/employees/"),
+        ("dashboard-phone", f"{base}/"),
+    ):
+        page.goto(url)
+        # Nothing wider than the phone: no sideways scrolling of the whole page.
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], name
+        screenshot(name)
     page.set_viewport_size({"width": 1280, "height": 900})
 
     # Move them to the flex pool.

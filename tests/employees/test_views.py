@@ -425,7 +425,7 @@ def test_create_guard(client_a, two_orgs, org_a):
     data = {
         "first_name": "Ayanda",
         "last_name": "Zulu",
-        "employee_number": " a-77 ",
+        "employee_number": " A-77  B ",
         "psira_number": "1234 5678",
         "psira_grade": "D",
         "assigned_client": two_orgs["alpha"]["client"].pk,
@@ -437,7 +437,7 @@ def test_create_guard(client_a, two_orgs, org_a):
     with use_org(org_a):
         guard = Employee.objects.get(last_name="Zulu")
     assert response.redirect_chain == [(guard.get_absolute_url(), 302)]
-    assert guard.employee_number == "A-77"
+    assert guard.employee_number == "A-77 B"
     assert guard.psira_number == "12345678"
     assert guard.assigned_client == two_orgs["alpha"]["client"]
     assert guard.hire_date == dt.date(2024, 3, 1)

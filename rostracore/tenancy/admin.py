@@ -63,9 +63,9 @@ def is_platform(request: HttpRequest) -> bool:
     return getattr(request, "org", None) is None and user.is_active and user.is_superuser
 
 
-def _organization_model():
+def _organization_model(model):
     # The tenancy core imports no domain app; the organization model is org's target.
-    return TenantModel._meta.get_field(ORG_FIELD).related_model
+    return model._meta.get_field(ORG_FIELD).related_model
 
 
 def _manager_for(model):
@@ -134,8 +134,16 @@ def _org_of_rows(model, pks) -> Iterator[object]:
     if len(org_ids) != 1:
         yield None
         return
-    with use_org(_organization_model().objects.get(pk=org_ids.pop())) as org:
+    with use_org(_organization_model(model).objects.get(pk=org_ids.pop())) as org:
         yield org
+
+
+def _rendered(response):
+    """Render a lazy TemplateResponse now, while the organization scope is still set (form
+    choices and related rows are read when the template renders)."""
+    if response is not None and hasattr(response, "render"):
+        response.render()
+    return response
 
 
 class TenantInlineMixin:
@@ -250,22 +258,25 @@ class TenantModelAdmin(admin.ModelAdmin):
             org = self._chosen_org(request)
             if org is None:
                 return self._choose_organization(request)
-            with use_org(org):
-                return super().changeform_view(request, object_id, form_url, extra_context)
-        with self._org_scope(request, object_id):
-            return super().changeform_view(request, object_id, form_url, extra_context)
+            scope = use_org(org)
+        else:
+            scope = self._org_scope(request, object_id)
+        with scope:
+            return _rendered(super().changeform_view(request, object_id, form_url, extra_context))
 
     def delete_view(self, request, object_id, extra_context=None):
         with self._org_scope(request, object_id):
-            return super().delete_view(request, object_id, extra_context)
+            return _rendered(super().delete_view(request, object_id, extra_context))
 
     def history_view(self, request, object_id, extra_context=None):
         with self._org_scope(request, object_id):
-            return super().history_view(request, object_id, extra_context)
+            return _rendered(super().history_view(request, object_id, extra_context))
 
     def _chosen_org(self, request):
         try:
-            return _organization_model().objects.filter(pk=int(request.GET["org"])).first()
+            return (
+                _organization_model(self.model).objects.filter(pk=int(request.GET["org"])).first()
+            )
         except (KeyError, ValueError):
             return None
 
@@ -273,7 +284,7 @@ class TenantModelAdmin(admin.ModelAdmin):
         query = request.GET.copy()
         query.pop("org", None)
         choices = []
-        for org in _organization_model().objects.order_by("company_name"):
+        for org in _organization_model(self.model).objects.order_by("company_name"):
             query["org"] = org.pk
             choices.append((org, f"?{query.urlencode()}"))
         context = {
@@ -316,7 +327,7 @@ class TenantModelAdmin(admin.ModelAdmin):
                 )
                 return HttpResponseRedirect(request.get_full_path())
             scoped = self.get_queryset(request).filter(pk__in=queryset.values("pk"))
-            return super().response_action(request, scoped, action_location)
+            return _rendered(super().response_action(request, scoped, action_location))
 
     # --- delete confirmation ---------------------------------------------------------------
 

@@ -128,3 +128,16 @@ def test_bad_sizes_fail_clearly_and_write_nothing(options):
     with pytest.raises(CommandError, match="at least"):
         _seed(**options)
     assert not Organization.objects.exists()
+
+
+def test_a_prefix_makes_another_set_beside_the_first():
+    _seed(orgs=1, guards=4, weeks=1)
+    _seed(orgs=1, guards=12, weeks=1, prefix="bench-small")
+    assert sorted(Organization.objects.values_list("slug", flat=True)) == [
+        "bench-small-001",
+        "scale-001",
+    ]
+    with use_org(Organization.objects.get(slug="bench-small-001")):
+        assert Employee.objects.count() == 12
+    with pytest.raises(CommandError, match="--prefix"):
+        _seed(orgs=1, prefix="Not A Slug")

@@ -22,6 +22,7 @@ this data. Prints what it made and how long it took.
 
 import datetime as dt
 import random
+import re
 import time
 import zoneinfo
 
@@ -65,7 +66,7 @@ MIN_REST = dt.timedelta(hours=12)
 
 
 # The scale path (--orgs).
-SCALE_SLUG = "scale-{:03d}"
+SCALE_PREFIX = "scale"
 GUARDS_PER_CLIENT = 50
 SITES_PER_CLIENT = 5
 # Each site has a day and a night post; each post is worked by a team of two guards on
@@ -95,12 +96,20 @@ class Command(BaseCommand):
         parser.add_argument(
             "--weeks", type=int, default=4, help="Weeks of shifts from today (default 4)."
         )
+        parser.add_argument(
+            "--prefix",
+            default=SCALE_PREFIX,
+            help="Slug prefix of the organizations made with --orgs (default 'scale': "
+            "scale-001, ...). Another prefix makes another set, e.g. of another size.",
+        )
 
-    def handle(self, *args, orgs=None, guards=1000, weeks=4, **options):
+    def handle(self, *args, orgs=None, guards=1000, weeks=4, prefix=SCALE_PREFIX, **options):
         if orgs is not None:
             if orgs < 1 or guards < 1 or weeks < 0:
                 raise CommandError("--orgs and --guards must be at least 1, --weeks at least 0.")
-            self._seed_scale(orgs=orgs, guards=guards, weeks=weeks)
+            if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", prefix) or len(prefix) > 50:
+                raise CommandError("--prefix must be lower-case letters, digits and dashes.")
+            self._seed_scale(orgs=orgs, guards=guards, weeks=weeks, prefix=prefix)
             return
         rng = random.Random(2026)
         with transaction.atomic():
@@ -201,7 +210,7 @@ class Command(BaseCommand):
 
     # --- data at scale -----------------------------------------------------------------
 
-    def _seed_scale(self, *, orgs: int, guards: int, weeks: int) -> None:
+    def _seed_scale(self, *, orgs: int, guards: int, weeks: int, prefix: str) -> None:
         started = time.perf_counter()
         rng = random.Random(2026)
         # The operations role: COPY FROM is refused on tables under row-level security, so
@@ -212,7 +221,7 @@ class Command(BaseCommand):
         # One PBKDF2 hash for every manager: hashing is deliberately slow (~0.3 s each).
         password = User(username="template")
         password.set_password(DEMO_PASSWORD)
-        slugs = [SCALE_SLUG.format(i) for i in range(1, orgs + 1)]
+        slugs = [f"{prefix}-{i:03d}" for i in range(1, orgs + 1)]
         existing = set(
             Organization.objects.using(alias).filter(slug__in=slugs).values_list("slug", flat=True)
         )

@@ -25,6 +25,11 @@ from pathlib import Path
 
 DATABASE_NAME = "rostracore"
 SUPERUSER = "postgres"
+# Two roles, as in production (README, "Database roles"): the owner runs migrations and
+# operations (BYPASSRLS, owns the tables); the app role serves requests and is neither
+# superuser, nor BYPASSRLS, nor owner, so row-level security applies to it.
+OWNER_ROLE = "rostracore_owner"
+APP_ROLE = "rostracore_app"
 
 _BASE_DIR = Path(__file__).resolve().parent.parent
 _lock = threading.Lock()
@@ -63,11 +68,22 @@ def _ensure_database(server) -> None:
     from psycopg import sql
 
     with psycopg.connect(server.get_uri(), autocommit=True) as conn:
+        roles = {
+            OWNER_ROLE: "LOGIN CREATEDB BYPASSRLS",
+            APP_ROLE: "LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE",
+        }
+        for role, options in roles.items():
+            if not conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [role]).fetchone():
+                conn.execute(sql.SQL("CREATE ROLE {} " + options).format(sql.Identifier(role)))
         exists = conn.execute(
             "SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE_NAME]
         ).fetchone()
         if not exists:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(DATABASE_NAME)))
+            conn.execute(
+                sql.SQL("CREATE DATABASE {} OWNER {}").format(
+                    sql.Identifier(DATABASE_NAME), sql.Identifier(OWNER_ROLE)
+                )
+            )
 
 
 def stop() -> None:

@@ -24,7 +24,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "rostracore.apps.AdminConfig",  # django.contrib.admin with our AdminSite
+    "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -71,22 +71,34 @@ TEMPLATES = [
     },
 ]
 
-# PostgreSQL is the only database. DATABASE_URL (postgres://user:pass@host:5432/name) when
-# set; otherwise the embedded server, started on first connection.
+# PostgreSQL is the only database, reached through two roles (README, "Database roles"):
+# "default" is the runtime role that serves requests, subject to row-level security;
+# "owner" owns the tables and runs migrations (`manage.py migrate` uses it by default) and
+# operations. DATABASE_URL / DATABASE_OWNER_URL when set (the owner falls back to
+# DATABASE_URL: one role for everything, without the database-level isolation); otherwise
+# the embedded server, started on first connection, with both roles made for you.
 if env("DATABASE_URL", default=""):
-    DATABASES = {"default": env.db("DATABASE_URL")}
+    DATABASES = {
+        "default": env.db("DATABASE_URL"),
+        "owner": env.db("DATABASE_OWNER_URL", default=env("DATABASE_URL")),
+    }
 else:
     from rostracore import embedded_db
 
     DATABASES = {
-        "default": {
+        alias: {
             "ENGINE": "rostracore.db_backend",
             "NAME": embedded_db.DATABASE_NAME,
-            "USER": embedded_db.SUPERUSER,
+            "USER": user,
         }
+        for alias, user in (("default", embedded_db.APP_ROLE), ("owner", embedded_db.OWNER_ROLE))
     }
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+for _database in DATABASES.values():
+    _database["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+    _database["CONN_HEALTH_CHECKS"] = True
+# A view's writes commit together or not at all, and the organization setting of row-level
+# security is made once per request transaction.
+DATABASES["default"]["ATOMIC_REQUESTS"] = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "organizations.User"

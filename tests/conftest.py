@@ -1,7 +1,10 @@
 import os
 
 import pytest
+from django.db import connections
 
+from rostracore.tenancy.context import all_organizations
+from rostracore.tenancy.db import OWNER_ALIAS
 from tests.factories import (
     ClientFactory,
     EmployeeFactory,
@@ -14,6 +17,48 @@ from tests.factories import (
 # Tests never touch development data: without DATABASE_URL each test process starts its own
 # embedded PostgreSQL in a temporary folder (read when the first connection opens).
 os.environ.setdefault("ROSTRACORE_PGDATA", "throwaway")
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_test_environment, django_db_blocker, request):
+    """Create the test database as the owner role; run every test as the runtime role.
+
+    Django would create it through "default", but the runtime role may not create
+    databases or tables (and must not own them, or row-level security would not bind it).
+    So the owner creates and migrates it, then "default" points at the same database.
+    TRUNCATE is granted to the runtime role in the test database only, for the flush that
+    ends each transactional test.
+    """
+    from django.test.utils import setup_databases, teardown_databases
+
+    verbosity = request.config.option.verbose
+    with django_db_blocker.unblock():
+        config = setup_databases(
+            verbosity=verbosity, interactive=False, aliases={OWNER_ALIAS}, serialized_aliases=set()
+        )
+        connections["default"].creation.set_as_test_mirror(connections[OWNER_ALIAS].settings_dict)
+        runtime = connections["default"].settings_dict["USER"]
+        if runtime != connections[OWNER_ALIAS].settings_dict["USER"]:
+            with connections[OWNER_ALIAS].cursor() as cursor:
+                cursor.execute(f'GRANT TRUNCATE ON ALL TABLES IN SCHEMA public TO "{runtime}"')
+                cursor.execute(
+                    "ALTER DEFAULT PRIVILEGES IN SCHEMA public "
+                    f'GRANT TRUNCATE ON TABLES TO "{runtime}"'
+                )
+    yield
+    with django_db_blocker.unblock():
+        for connection in connections.all():
+            connection.close()
+        teardown_databases(config, verbosity=verbosity)
+
+
+@pytest.fixture(autouse=True)
+def _platform_observer():
+    """Test bodies observe the database like platform staff: `Model.all_orgs` assertions see
+    every organization. Code under test still runs in its own scope: `use_org()` and the
+    middleware switch platform mode off, and the row-level-security tests leave it."""
+    with all_organizations():
+        yield
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ Non-atomic on purpose: each batch commits on its own, so row locks are held for 
 only and a big table is never locked as a whole. Rerunning continues where it stopped.
 """
 
-from django.db import connection, migrations, transaction
+from django.db import migrations, transaction
 
 BATCH_SIZE = 5_000
 LEGACY_ORG_NAME = "Legacy organization (created by migration)"
@@ -16,13 +16,18 @@ LEGACY_ORG_SLUG = "legacy-organization"
 
 
 def backfill(apps, schema_editor):
+    # Everything on the migrating connection (the owner role), never the runtime one.
+    connection = schema_editor.connection
+    alias = connection.alias
     Organization = apps.get_model("organizations", "Organization")
     Employee = apps.get_model("employees", "Employee")
-    if not Employee.objects.filter(org__isnull=True).exists():
+    if not Employee.objects.using(alias).filter(org__isnull=True).exists():
         return
-    org = Organization.objects.order_by("id").first()
+    org = Organization.objects.using(alias).order_by("id").first()
     if org is None:
-        org = Organization.objects.create(company_name=LEGACY_ORG_NAME, slug=LEGACY_ORG_SLUG)
+        org = Organization.objects.using(alias).create(
+            company_name=LEGACY_ORG_NAME, slug=LEGACY_ORG_SLUG
+        )
         print(
             f"\n  No organization existed, so employees were given a new one: "
             f"{org.company_name!r} (id {org.pk}). Rename it in the admin."
@@ -30,7 +35,7 @@ def backfill(apps, schema_editor):
     total = 0
     with connection.cursor() as cursor:
         while True:
-            with transaction.atomic():
+            with transaction.atomic(using=alias):
                 cursor.execute(
                     """
                     UPDATE employees SET org_id = %s

@@ -17,6 +17,10 @@ if TYPE_CHECKING:
     from organizations.models import Organization
 
 _current_org: ContextVar[Organization | None] = ContextVar("rostracore_current_org", default=None)
+# Platform mode: reads through `Model.all_orgs` may see every organization's rows in the
+# database (row-level security allows it). Only `all_organizations()` and the middleware, for
+# platform staff, turn it on; `use_org()` turns it off inside its block.
+_all_orgs: ContextVar[bool] = ContextVar("rostracore_all_orgs", default=False)
 
 
 class NoOrganizationError(RuntimeError):
@@ -33,6 +37,10 @@ class NoOrganizationError(RuntimeError):
 
 class CrossOrganizationError(ValueError):
     """A write would put or point a row into an organization other than the current one."""
+
+
+def in_all_orgs_mode() -> bool:
+    return _all_orgs.get()
 
 
 def current_org() -> Organization | None:
@@ -56,18 +64,39 @@ def use_org(org: Organization) -> Iterator[Organization]:
     if org is None or getattr(org, "pk", None) is None:
         raise ValueError(f"use_org() needs a saved Organization, not {org!r}.")
     token = _current_org.set(org)
+    all_token = _all_orgs.set(False)
     try:
         yield org
     finally:
+        _all_orgs.reset(all_token)
         _current_org.reset(token)
 
 
 @contextmanager
 def no_org() -> Iterator[None]:
-    """Run the block with no current organization (the middleware uses it for anonymous
-    users and platform staff), then restore the previous value."""
+    """Run the block with no current organization and not in platform mode, then restore
+    the previous values."""
     token = _current_org.set(None)
+    all_token = _all_orgs.set(False)
     try:
         yield
     finally:
+        _all_orgs.reset(all_token)
+        _current_org.reset(token)
+
+
+@contextmanager
+def all_organizations() -> Iterator[None]:
+    """Platform mode, for platform staff and operations: `Model.all_orgs` reads may see every
+    organization (the database's row-level security allows it). The scoped managers still
+    need `use_org()`, and writes always happen inside `use_org()`.
+
+    The one named "all organizations" mode: grep for `all_organizations(` to audit its uses.
+    """
+    token = _current_org.set(None)
+    all_token = _all_orgs.set(True)
+    try:
+        yield
+    finally:
+        _all_orgs.reset(all_token)
         _current_org.reset(token)

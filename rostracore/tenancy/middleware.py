@@ -1,8 +1,9 @@
 """Sets the current organization from the authenticated user, for one request.
 
 The organization comes only from `request.user.org` — never from the session, the URL, a
-form field or a header. Anonymous users and platform staff without an organization get
-none, so any tenant query they reach fails closed. The previous value is restored in
+form field or a header. Anonymous users and platform staff get none, so any scoped query
+they reach fails closed; platform staff are in platform mode (`all_organizations()`), so
+their `Model.all_orgs` reads see every organization. The previous value is restored in
 `finally`, whatever the view did. It also activates the organization's timezone.
 Works under WSGI and ASGI.
 """
@@ -13,7 +14,7 @@ from contextlib import contextmanager
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
 from django.utils import timezone
 
-from rostracore.tenancy.context import _current_org
+from rostracore.tenancy.context import _all_orgs, _current_org
 
 
 def _org_of(user):
@@ -23,8 +24,12 @@ def _org_of(user):
 
 
 @contextmanager
-def _request_scope(request, org) -> Iterator[None]:
+def _request_scope(request, user, org) -> Iterator[None]:
     token = _current_org.set(org)
+    # Platform staff (superusers without an organization) read across organizations;
+    # everyone else never does, whatever the surrounding context held.
+    platform = org is None and user.is_authenticated and user.is_superuser
+    all_token = _all_orgs.set(platform)
     request.org = org
     if org is not None:
         timezone.activate(org.timezone)
@@ -32,6 +37,7 @@ def _request_scope(request, org) -> Iterator[None]:
         yield
     finally:
         timezone.deactivate()
+        _all_orgs.reset(all_token)
         _current_org.reset(token)
 
 
@@ -47,11 +53,11 @@ class CurrentOrganizationMiddleware:
     def __call__(self, request):
         if iscoroutinefunction(self):
             return self.__acall__(request)
-        with _request_scope(request, _org_of(request.user)):
+        with _request_scope(request, request.user, _org_of(request.user)):
             return self.get_response(request)
 
     async def __acall__(self, request):
         user = await request.auser()
         org = await sync_to_async(_org_of)(user)
-        with _request_scope(request, org):
+        with _request_scope(request, user, org):
             return await self.get_response(request)

@@ -57,14 +57,18 @@ def _tenant_fk_fields(model: type[models.Model]) -> list[models.ForeignKey]:
     ]
 
 
-def _check_references(model, field: models.ForeignKey, ids: set[Any], org_id: int) -> None:
-    """Raise CrossOrganizationError unless every id in `ids` is a row of `org_id`."""
+def _check_references(model, field: models.ForeignKey, ids: set[Any]) -> None:
+    """Raise CrossOrganizationError unless every id in `ids` is a row of `org_id`.
+
+    Asks the related model's scoped manager, so another organization's id and a missing id
+    get the same answer (and row-level security, where on, agrees).
+    """
     ids.discard(None)
     if not ids:
         return
     related = field.related_model
-    foreign = related.all_orgs.filter(pk__in=ids).exclude(**{f"{ORG_FIELD}_id": org_id})
-    if foreign.exists():
+    found = related._default_manager.filter(pk__in=ids).count()
+    if found != len(ids):
         raise CrossOrganizationError(
             f"{model._meta.label}.{field.name} may only point at a "
             f"{related._meta.verbose_name} of the same organization."
@@ -112,7 +116,7 @@ class TenantQuerySet(models.QuerySet):
             for name in (field.name, field.attname):
                 if name in values and not hasattr(values[name], "resolve_expression"):
                     value = values[name]
-                    _check_references(self.model, field, {getattr(value, "pk", value)}, org_id)
+                    _check_references(self.model, field, {getattr(value, "pk", value)})
 
     def bulk_create(self, objs, *args, **kwargs):
         org = require_org(f"bulk_create() of {self.model._meta.label}")
@@ -127,7 +131,7 @@ class TenantQuerySet(models.QuerySet):
                 )
         for field in _tenant_fk_fields(self.model):
             ids = {getattr(obj, field.attname) for obj in objs}
-            _check_references(self.model, field, ids, org.pk)
+            _check_references(self.model, field, ids)
         return super().bulk_create(objs, *args, **kwargs)
 
     bulk_create.alters_data = True
@@ -144,7 +148,7 @@ class TenantQuerySet(models.QuerySet):
         for field in _tenant_fk_fields(self.model):
             if field.name in fields or field.attname in fields:
                 ids = {getattr(obj, field.attname) for obj in objs}
-                _check_references(self.model, field, ids, org.pk)
+                _check_references(self.model, field, ids)
         return super().bulk_update(objs, fields, *args, **kwargs)
 
     bulk_update.alters_data = True
@@ -199,7 +203,7 @@ class TenantModel(models.Model):
                         f"{field.related_model._meta.verbose_name} of the same organization."
                     )
             else:
-                _check_references(type(self), field, {value}, self.org_id)
+                _check_references(type(self), field, {value})
         super().save(*args, **kwargs)
 
     save.alters_data = True

@@ -9,10 +9,15 @@ rows.
 import time
 
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connections, transaction
 from django.db.migrations.executor import MigrationExecutor
 
-pytestmark = pytest.mark.django_db(transaction=True)
+from rostracore.tenancy.db import OWNER_ALIAS
+
+pytestmark = pytest.mark.django_db(transaction=True, databases=["default", OWNER_ALIAS])
+# Migrations run as the owner role, and these tests look at every row regardless of
+# row-level security, so everything here uses the owner's connection.
+connection = connections[OWNER_ALIAS]
 
 LEGACY_ROWS = 2_500
 LEGACY = ("employees", "0001_initial")
@@ -49,7 +54,7 @@ def _columns():
 
 def _make_legacy_employees(state, count=LEGACY_ROWS):
     Employee = state.apps.get_model("employees", "Employee")
-    Employee.objects.bulk_create(
+    Employee.objects.using(OWNER_ALIAS).bulk_create(
         Employee(
             first_name=f"First{i}",
             last_name=f"Last{i % 97}",
@@ -65,11 +70,16 @@ def _make_legacy_employees(state, count=LEGACY_ROWS):
     )
 
 
+@pytest.fixture
+def migrator(migrator_factory):
+    return migrator_factory(OWNER_ALIAS)
+
+
 def test_forward_backward_forward_keeps_every_row(migrator, capsys):
     state = migrator.apply_initial_migration(BASELINE)
     Organization = state.apps.get_model("organizations", "Organization")
-    first = Organization.objects.create(company_name="First Co", slug="first")
-    Organization.objects.create(company_name="Second Co", slug="second")
+    first = Organization.objects.using(OWNER_ALIAS).create(company_name="First Co", slug="first")
+    Organization.objects.using(OWNER_ALIAS).create(company_name="Second Co", slug="second")
     _make_legacy_employees(state)
     legacy = _legacy_digest()
     assert legacy[0] == LEGACY_ROWS
@@ -102,7 +112,7 @@ def test_forward_backward_forward_keeps_every_row(migrator, capsys):
 
 def test_null_org_id_is_refused_after_step_two(migrator):
     state = migrator.apply_initial_migration(BASELINE)
-    state.apps.get_model("organizations", "Organization").objects.create(
+    state.apps.get_model("organizations", "Organization").objects.using(OWNER_ALIAS).create(
         company_name="Only Co", slug="only"
     )
     migrator.apply_tested_migration(("employees", "0004_org_not_null_check"))
@@ -148,12 +158,15 @@ def test_employee_numbers_become_unique_per_organization(migrator):
         )
         cursor.execute(insert, [a])
         cursor.execute(insert, [b])  # the same number in another organization is fine
-        with pytest.raises(IntegrityError, match="employees_number_per_org"), transaction.atomic():
+        with (
+            pytest.raises(IntegrityError, match="employees_number_per_org"),
+            transaction.atomic(using=OWNER_ALIAS),
+        ):
             cursor.execute(insert, [a])
 
 
 def _insert_without_org():
-    with transaction.atomic(), connection.cursor() as cursor:
+    with transaction.atomic(using=OWNER_ALIAS), connection.cursor() as cursor:
         cursor.execute(
             "INSERT INTO employees (first_name, last_name, employee_number, psira_number, "
             "psira_grade, phone, email, is_active) "

@@ -1,3 +1,4 @@
+from django.db import transaction
 from django.http import HttpResponse
 from django.urls import path
 
@@ -9,6 +10,7 @@ def whoami(request):
     return HttpResponse(org.slug if org else "-")
 
 
+@transaction.non_atomic_requests  # ATOMIC_REQUESTS does not apply to async views
 async def awhoami(request):
     org = current_org()
     return HttpResponse(org.slug if org else "-")

@@ -1,0 +1,105 @@
+"""The database half of tenancy: every transaction knows the current organization.
+
+Row-level security policies (see `operations.py`) compare each tenant row's `org_id` with
+the setting `rostracore.org_id`, and allow platform reads when `rostracore.all_orgs` is on.
+This module sets both from the ContextVars, per transaction, on the connection that runs the
+query:
+
+- with `set_config(..., true)` (transaction-local), never a session-level SET, so nothing
+  survives into the next request on a pooled connection (PgBouncer transaction pooling
+  included);
+- inside a transaction block: before its first statement, and again whenever the wanted
+  values change (a `use_org()` inside an atomic block) or a ROLLBACK TO SAVEPOINT may have
+  undone them;
+- in autocommit mode: the statement runs in a short transaction of its own together with
+  the settings — unless no organization and no platform mode is wanted, which is what an
+  unset variable already means (and what RLS treats as "no rows").
+
+Only the runtime connection (alias "default") is wrapped: the owner alias runs migrations
+and operations with BYPASSRLS.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS
+from psycopg.pq import TransactionStatus
+
+from rostracore.tenancy.context import current_org, in_all_orgs_mode
+
+OWNER_ALIAS = "owner"
+ORG_SETTING = "rostracore.org_id"
+ALL_ORGS_SETTING = "rostracore.all_orgs"
+_NOTHING = ("", "")
+_SET_SQL = (
+    f"SELECT set_config('{ORG_SETTING}', %s, true), set_config('{ALL_ORGS_SETTING}', %s, true)"
+)
+
+
+def _wanted() -> tuple[str, str]:
+    org = current_org()
+    return (str(org.pk) if org is not None else "", "on" if in_all_orgs_mode() else "")
+
+
+def _apply(raw_cursor, wanted: tuple[str, str]) -> None:
+    raw_cursor.execute(_SET_SQL, wanted)
+
+
+def set_org_per_transaction(execute, sql, params, many, context):
+    """An execute wrapper (Django's `connection.execute_wrappers`)."""
+    connection = context["connection"]
+    raw_cursor = context["cursor"].cursor
+    wanted = _wanted()
+    if connection.get_autocommit():
+        if wanted == _NOTHING:
+            return execute(sql, params, many, context)
+        with connection.connection.transaction():
+            _apply(raw_cursor, wanted)
+            return execute(sql, params, many, context)
+
+    if connection.connection.info.transaction_status == TransactionStatus.IDLE:
+        connection.rostracore_applied = _NOTHING  # a new transaction starts with nothing set
+    if getattr(connection, "rostracore_applied", None) != wanted:
+        _apply(raw_cursor, wanted)
+        connection.rostracore_applied = wanted
+    result = execute(sql, params, many, context)
+    if isinstance(sql, str) and sql.lstrip().upper().startswith("ROLLBACK TO SAVEPOINT"):
+        connection.rostracore_applied = None  # the settings may have been rolled back too
+    return result
+
+
+def install_wrapper(sender, connection, **kwargs) -> None:
+    """`connection_created` receiver: wrap the runtime connection, once per wrapper object."""
+    if connection.alias != DEFAULT_DB_ALIAS:
+        return
+    connection.rostracore_applied = None
+    if set_org_per_transaction not in connection.execute_wrappers:
+        connection.execute_wrappers.append(set_org_per_transaction)
+
+
+def grant_runtime_role(using: str = OWNER_ALIAS, **kwargs) -> None:
+    """`post_migrate` receiver: let the runtime role read and write every table the owner
+    made, now and in the future — and nothing more (no DDL, no TRUNCATE, no ownership)."""
+    from django.db import connections
+
+    if using != OWNER_ALIAS or OWNER_ALIAS not in settings.DATABASES:
+        return
+    runtime_user = settings.DATABASES[DEFAULT_DB_ALIAS].get("USER")
+    owner = connections[OWNER_ALIAS]
+    if not runtime_user or runtime_user == owner.settings_dict.get("USER"):
+        return  # one role for everything: nothing to grant
+    quoted = owner.ops.quote_name(runtime_user)
+    with owner.cursor() as cursor:
+        cursor.execute(f"GRANT USAGE ON SCHEMA public TO {quoted}")
+        cursor.execute(
+            f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {quoted}"
+        )
+        cursor.execute(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {quoted}")
+        cursor.execute(
+            "ALTER DEFAULT PRIVILEGES IN SCHEMA public "
+            f"GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {quoted}"
+        )
+        cursor.execute(
+            "ALTER DEFAULT PRIVILEGES IN SCHEMA public "
+            f"GRANT USAGE, SELECT ON SEQUENCES TO {quoted}"
+        )

@@ -4,8 +4,8 @@ Every employee without one goes to the first organization (lowest id). If there 
 employees but no organization at all, one named "Legacy organization (created by migration)"
 is created and the migration says so.
 
-Non-atomic on purpose: each batch commits on its own, so row locks are held for one batch
-only and a big table is never locked as a whole. Rerunning continues where it stopped.
+Non-atomic on purpose: each batch of ids commits on its own, so row locks are held for one
+batch only and a big table is never locked as a whole. Rerunning continues where it stopped.
 """
 
 from django.db import migrations, transaction
@@ -34,22 +34,20 @@ def backfill(apps, schema_editor):
         )
     total = 0
     with connection.cursor() as cursor:
-        while True:
+        # Walk the primary key in ranges: each batch is an index range scan, so the whole
+        # backfill is linear in the table size (a "LIMIT n WHERE org_id IS NULL" loop would
+        # rescan the already-filled rows every time).
+        cursor.execute("SELECT min(id), max(id) FROM employees WHERE org_id IS NULL")
+        low, high = cursor.fetchone()
+        while low is not None and low <= high:
             with transaction.atomic(using=alias):
                 cursor.execute(
-                    """
-                    UPDATE employees SET org_id = %s
-                    WHERE id IN (
-                        SELECT id FROM employees WHERE org_id IS NULL
-                        ORDER BY id LIMIT %s
-                    )
-                    """,
-                    [org.pk, BATCH_SIZE],
+                    "UPDATE employees SET org_id = %s "
+                    "WHERE id >= %s AND id < %s AND org_id IS NULL",
+                    [org.pk, low, low + BATCH_SIZE],
                 )
-                updated = cursor.rowcount
-            total += updated
-            if updated == 0:
-                break
+                total += cursor.rowcount
+            low += BATCH_SIZE
     print(f"\n  Backfilled {total} employees to organization {org.company_name!r} (id {org.pk}).")
 
 

@@ -1,11 +1,12 @@
 """Greedy construction: a valid roster in seconds, and the optimizer's starting hint.
 
-Shifts are taken week by week, the hardest to staff first; each goes to a feasible guard,
-preferring the client's own dedicated guards, then the flex pool, then other clients' dedicated guards; within a tier a
-guard already on the post, then the one with fewest hours this week, then the least scarce
-(unarmed, lower grade) so armed and senior guards stay free for the shifts only they can
-work. Every assignment is checked against every hard rule given what is already assigned,
-and later assignments only add constraints, so the result is always valid.
+Shifts are taken week by week, the hardest to staff (fewest qualified guards) first. Each goes
+to a feasible guard, preferring the client's own dedicated guards, then the flex pool, then
+other clients' dedicated guards; within a tier a guard already on the post, then the one with
+fewest hours this week, then the least scarce (unarmed, lower grade) so armed and senior guards
+stay free for the shifts only they can work. Every assignment is checked against every hard
+rule given what is already assigned, and later assignments only add constraints, so the
+result is always valid.
 """
 
 from __future__ import annotations

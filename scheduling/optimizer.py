@@ -2,9 +2,10 @@
 
 1. `greedy` builds a valid roster in seconds; it is the hint and the fallback.
 2. `open_lower_bound` proves how many shifts must stay open, whatever the solver does: a
-   max-flow relaxation per week (guards -> guard-days -> groups of identical shifts) that keeps
-   qualifications, leave, the daily and weekly caps and "one shift at a time" and drops the
-   rest rules. Any roster's open shifts >= this bound, so open == bound proves the minimum.
+   max-flow relaxation per week (guards -> guard-durations -> guard-days -> groups of identical
+   shifts) that keeps qualifications, leave, the daily and weekly caps and "one shift at a
+   time" and drops the rest rules. Any roster's open shifts >= this bound, so open == bound
+   proves the minimum.
 3. CP-SAT solves one ISO week at a time (weeks before it fixed, so rest rules across the
    boundary hold), hinted with the greedy roster, minimising the weighted objective of
    `problem.evaluate` (open shifts first by weight). Big weeks keep, per shift, the `K` most
@@ -16,6 +17,7 @@
 
 from __future__ import annotations
 
+import random
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -41,7 +43,8 @@ from scheduling.problem import (
 # Objective scale: penalty points are per hour for fairness and overtime, so CP-SAT works in
 # points x 60 with minutes as integers.
 SCALE = HOUR
-MAX_PAIRS_PER_WEEK = 60_000  # above this a week's model keeps fewer candidates per shift
+MAX_PAIRS_PER_WEEK = 4_000  # above this: neighbourhoods, and fewer candidates per shift
+HELPERS = 40  # guards freed per large-neighbourhood step
 SCARCE = 40  # shifts with at most this many candidate guards keep them all
 
 
@@ -62,9 +65,11 @@ class SolveStats:
     greedy: Score | None = None
     greedy_seconds: float = 0.0
     final: Score | None = None
-    open_lower_bound: int = 0
-    objective: float | None = None  # CP-SAT, penalty points (sum over weeks)
-    best_bound: float | None = None  # CP-SAT's proven bound on that objective
+    open_lower_bound: int = 0  # proven: no valid roster has fewer open shifts
+    objective: float | None = None  # penalty points of the returned roster (`evaluate`)
+    best_bound: float | None = None  # proven bound on it: open-shift weight x open_lower_bound
+    cpsat_objective: float | None = None  # CP-SAT's own, summed over whole-week models
+    cpsat_bound: float | None = None  # ... and its bound (each week given the weeks before)
     hard_violations: int = 0  # of the returned roster, by the checker
     optimizer_violations: int = 0  # of the CP-SAT roster before the fallback (should be 0)
     seconds: float = 0.0
@@ -73,9 +78,15 @@ class SolveStats:
 
     @property
     def gap(self) -> float | None:
+        """Relative gap between the objective and the proven bound (0: proven optimal)."""
         if self.objective is None or self.best_bound is None:
             return None
         return abs(self.objective - self.best_bound) / max(1.0, abs(self.objective))
+
+    @property
+    def open_gap(self) -> int | None:
+        """Open shifts above the proven minimum (0: the fewest open shifts possible)."""
+        return None if self.final is None else self.final.open_shifts - self.open_lower_bound
 
 
 @dataclass
@@ -89,6 +100,11 @@ ProgressFn = Callable[[Progress], None]
 
 def open_lower_bound(problem: Problem) -> int:
     """A proven lower bound on the open shifts of any valid roster (see module docstring)."""
+    return sum(open_lower_bounds(problem).values())
+
+
+def open_lower_bounds(problem: Problem) -> dict[int, int]:
+    """Per week: a proven lower bound on that week's open shifts in any valid roster."""
     rules = problem.rules
     fixed_day: dict[tuple[int, int], int] = defaultdict(int)
     fixed_week: dict[tuple[int, int], int] = defaultdict(int)
@@ -100,23 +116,25 @@ def open_lower_bound(problem: Problem) -> int:
     for s in problem.open_to_fill:
         by_week[s.week].append(s)
     cache: dict = {}
-    bound = 0
+    bounds: dict[int, int] = {}
     for week, shifts in by_week.items():
         groups: dict[tuple, list[Shift]] = defaultdict(list)
         for s in shifts:
             groups[(s.site, s.start, s.end, s.grade, s.armed, s.induction)].append(s)
         group_list = list(groups.values())
+        # Guard -> (guard, duration) -> (guard, duration, day) -> group of identical shifts.
+        # A guard works at most room // d shifts of length >= d in a week, and at most
+        # room // shortest in all; per day likewise with the daily cap.
         guard_min: dict[int, int] = {}
-        day_min: dict[tuple[int, int], int] = {}
-        edges: list[tuple[int, int, int]] = []  # guard, day, group index
+        durations: set[tuple[int, int]] = set()
+        edges: list[tuple[int, int, int, int]] = []  # guard, duration, day, group index
         for index, members in enumerate(group_list):
             s = members[0]
             for g in qualified_guards(problem, s, cache):
-                edges.append((g.id, s.day, index))
+                edges.append((g.id, s.minutes, s.day, index))
                 guard_min[g.id] = min(guard_min.get(g.id, s.minutes), s.minutes)
-                key = (g.id, s.day)
-                day_min[key] = min(day_min.get(key, s.minutes), s.minutes)
-        # Node numbering: 0 source, 1 sink, then guards, guard-days, groups.
+                durations.add((g.id, s.minutes))
+        # Node numbering: 0 source, 1 sink, then the others as they come.
         node: dict[tuple, int] = {}
 
         def number(key: tuple, node: dict = node) -> int:
@@ -125,18 +143,22 @@ def open_lower_bound(problem: Problem) -> int:
             return node[key]
 
         tails, heads, caps = [], [], []
-        for g, minimum in guard_min.items():
-            room = rules.weekly_cap_minutes - fixed_week[(g, week)]
+        for g, shortest in guard_min.items():
             tails.append(0)
             heads.append(number(("g", g)))
-            caps.append(max(0, room // minimum))
-        for (g, day), minimum in day_min.items():
-            room = rules.max_daily_minutes - fixed_day[(g, day)]
+            caps.append(max(0, (rules.weekly_cap_minutes - fixed_week[(g, week)]) // shortest))
+        for g, minutes in durations:
             tails.append(number(("g", g)))
-            heads.append(number(("d", g, day)))
-            caps.append(max(0, room // minimum))
-        for g, day, index in edges:
-            tails.append(number(("d", g, day)))
+            heads.append(number(("gd", g, minutes)))
+            caps.append(max(0, (rules.weekly_cap_minutes - fixed_week[(g, week)]) // minutes))
+        day_nodes: set[tuple[int, int, int]] = set()
+        for g, minutes, day, index in edges:
+            if (g, minutes, day) not in day_nodes:
+                day_nodes.add((g, minutes, day))
+                tails.append(number(("gd", g, minutes)))
+                heads.append(number(("gdd", g, minutes, day)))
+                caps.append(max(0, (rules.max_daily_minutes - fixed_day[(g, day)]) // minutes))
+            tails.append(number(("gdd", g, minutes, day)))
             heads.append(number(("s", index)))
             caps.append(1)  # identical shifts overlap: one guard takes at most one
         for index, members in enumerate(group_list):
@@ -150,8 +172,8 @@ def open_lower_bound(problem: Problem) -> int:
             np.array(caps, dtype=np.int64),
         )
         filled = flow.optimal_flow() if flow.solve(0, 1) == flow.OPTIMAL else len(shifts)
-        bound += len(shifts) - filled
-    return bound
+        bounds[week] = len(shifts) - filled
+    return bounds
 
 
 def _spread(guard_id: int, post: int | None) -> int:
@@ -168,12 +190,19 @@ class WeekModel:
     """
 
     def __init__(
-        self, problem: Problem, week: int, decided: Roster, hint: Roster | None = None
+        self,
+        problem: Problem,
+        week: int,
+        decided: Roster,
+        hint: Roster | None = None,
+        subset: set[int] | None = None,
     ) -> None:
         self.problem, self.week = problem, week
         rules = problem.rules
         guards = problem.guard_by_id
-        self.shifts = [s for s in problem.open_to_fill if s.week == week]
+        self.shifts = [
+            s for s in problem.open_to_fill if s.week == week and (subset is None or s.id in subset)
+        ]
         this_week = {s.id for s in self.shifts}
         context: dict[int, GuardState] = defaultdict(GuardState)
         for s in problem.shifts:
@@ -369,54 +398,177 @@ class WeekResult:
 
 
 def _solve_week(
-    problem: Problem, week: int, decided: Roster, hint: Roster, time_limit: float, workers: int
+    problem: Problem,
+    week: int,
+    decided: Roster,
+    hint: Roster,
+    time_limit: float,
+    workers: int,
+    lower_bound: int = 0,
 ) -> WeekResult:
-    """Phase 1 (open shifts only) with lazy weekly rest, then phase 2 (every goal).
-
-    Weekly rest rarely binds but, stated for every guard, makes the model several times bigger
-    and CP-SAT much slower: it is added for the guards whose solution lacks it, and a last
-    repair (drop and refill, `_repair_rest`) keeps the week valid whatever the time limit.
-    """
-    began = time.monotonic()
-    wm = WeekModel(problem, week, decided, hint)
-    shifts = {s.id for s in wm.shifts}
-    current = {sid: hint.get(sid) for sid in shifts}
+    """The week's best roster within `time_limit`: a whole-week model when it is small,
+    large-neighbourhood search over sub-models when it is not."""
+    ids = [s.id for s in problem.open_to_fill if s.week == week]
+    current = {sid: hint.get(sid) for sid in ids}
     result = WeekResult(current, sum(1 for g in current.values() if g is None))
-    if not shifts:
+    result.open_bound = lower_bound
+    if not ids:
         result.status = "EMPTY"
         return result
+    cache: dict = {}
+    pairs = sum(len(qualified_guards(problem, problem.shift_by_id[i], cache)) for i in ids)
+    if pairs <= MAX_PAIRS_PER_WEEK:
+        return _solve_submodel(
+            problem, week, decided, current, None, time_limit, workers, lower_bound, result
+        )
+    return _large_neighbourhoods(
+        problem, week, decided, current, time_limit, workers, lower_bound, result, cache
+    )
+
+
+def _solve_submodel(
+    problem: Problem,
+    week: int,
+    decided: Roster,
+    current: Roster,
+    subset: set[int] | None,
+    time_limit: float,
+    workers: int,
+    lower_bound: int,
+    result: WeekResult,
+) -> WeekResult:
+    """Phase 1 (open shifts only) with lazy weekly rest, then phase 2 (every goal), over the
+    week's shifts in `subset` (None: all), the rest of `current` fixed.
+
+    Weekly rest rarely binds but, stated for every guard, makes the model several times bigger
+    and CP-SAT much slower: it is added for the guards whose solution lacks it, and a repair
+    (drop and refill, `_repair_rest`) keeps the week valid whatever the time limit.
+    """
+    began = time.monotonic()
+    outside = {sid: g for sid, g in current.items() if subset is not None and sid not in subset}
+    context = {**decided, **outside}
+    wm = WeekModel(problem, week, context, current, subset)
+    inside = {s.id: current.get(s.id) for s in wm.shifts}
+    best_open = sum(1 for g in inside.values() if g is None)
+    others_open = sum(1 for g in outside.values() if g is None)
 
     def left() -> float:
         return time_limit - (time.monotonic() - began)
 
-    # Phase 1: fewest open shifts.
-    for round_ in range(3):
-        wm.hint(current)
-        part, obj, bound, status = wm.solve(sum(wm.open_terms), left() * 0.45, workers)
+    if subset is None:
+        # A whole week is small: state the weekly rest for everyone up front.
+        wm.add_weekly_rest(set(wm.by_guard))
+    if lower_bound - others_open > 0:
+        # The flow bound holds for the week whatever the rest does: stating it lets CP-SAT
+        # stop as soon as it reaches it.
+        wm.model.add(sum(wm.open_terms) >= lower_bound - others_open)
+    # Phase 1: fewest open shifts (skipped when the bound is already reached).
+    for _round in range(3 if best_open + others_open > lower_bound else 0):
+        wm.hint(inside)
+        part, _obj, bound, status = wm.solve(sum(wm.open_terms), left() * 0.5, workers)
         if part is None:
             break
-        result.open_bound = bound
-        short = _rest_shortfalls(problem, week, decided, part)
+        if subset is None:
+            result.open_bound = max(lower_bound, round(bound))
+        short = _rest_shortfalls(problem, week, context, part)
         if short:
             wm.add_weekly_rest(short)
-            part = _repair_rest(problem, week, decided, part)
+            part = _repair_rest(problem, week, context, part)
         open_now = sum(1 for g in part.values() if g is None)
-        if open_now <= result.open_shifts:
-            current, result.open_shifts, result.roster = part, open_now, part
+        if open_now < best_open:
+            inside, best_open = part, open_now
             result.status = status if not short else "REPAIRED"
-        if not short or round_ == 2 or left() < 0.5:
+        if not short or left() < 0.5:
             break
     # Phase 2: every goal, never more open shifts than phase 1 found.
     if left() > 0.3:
-        wm.model.add(sum(wm.open_terms) <= result.open_shifts)
+        wm.model.add(sum(wm.open_terms) <= best_open)
         objective = SCALE * problem.rules.weight_open_shift * sum(wm.open_terms) + sum(
             wm.soft_terms
         )
-        wm.hint(current)
-        part, obj, bound, status = wm.solve(objective, left(), workers)
-        if part is not None and not _rest_shortfalls(problem, week, decided, part):
-            result.roster, result.status = part, status
-            result.objective, result.best_bound = obj / SCALE, bound / SCALE
+        for _round in range(3):
+            wm.hint(inside)
+            part, obj, bound, status = wm.solve(objective, left(), workers)
+            if part is None:
+                break
+            short = _rest_shortfalls(problem, week, context, part)
+            if not short:
+                inside, result.status = part, status
+                if subset is None:
+                    result.objective, result.best_bound = obj / SCALE, bound / SCALE
+                break
+            wm.add_weekly_rest(short)
+            if left() < 0.3:
+                break
+    result.roster = {**current, **inside}
+    result.open_shifts = sum(1 for g in result.roster.values() if g is None)
+    return result
+
+
+def _large_neighbourhoods(
+    problem: Problem,
+    week: int,
+    decided: Roster,
+    current: Roster,
+    time_limit: float,
+    workers: int,
+    lower_bound: int,
+    result: WeekResult,
+    cache: dict,
+) -> WeekResult:
+    """For weeks too big for one model: CP-SAT on neighbourhoods, the rest fixed.
+
+    Phase 1 frees the open shifts and every shift of the guards who could work them (an
+    ejection chain's worth: their shifts may move to anyone free); phase 2 re-solves one
+    client's sites at a time (the "client cluster" decomposition) for the soft goals, never
+    opening a shift. Each neighbourhood is solved exactly against the fixed rest, so every
+    accepted step keeps the week valid.
+    """
+    began = time.monotonic()
+    shift_by_id = problem.shift_by_id
+
+    def left() -> float:
+        return time_limit - (time.monotonic() - began)
+
+    rng = random.Random(week)
+    stalls = 0
+    while result.open_shifts > lower_bound and left() > 1.0 and stalls < 3:
+        # One neighbourhood per site with open shifts: those shifts, and every shift of up
+        # to HELPERS guards who could work them (their shifts may move to anyone free).
+        open_by_site: dict[int, list[int]] = defaultdict(list)
+        for sid, g in result.roster.items():
+            if g is None:
+                open_by_site[shift_by_id[sid].site].append(sid)
+        before = result.open_shifts
+        for open_ids in sorted(open_by_site.values(), key=len, reverse=True):
+            if left() < 1.0 or result.open_shifts <= lower_bound:
+                break
+            helpers = sorted(
+                {
+                    g.id
+                    for sid in open_ids
+                    for g in qualified_guards(problem, shift_by_id[sid], cache)
+                }
+            )
+            if len(helpers) > HELPERS:
+                helpers = rng.sample(helpers, HELPERS)
+            chosen = set(helpers)
+            subset = set(open_ids) | {sid for sid, g in result.roster.items() if g in chosen}
+            budget = min(left() / 2, 3.0)
+            result = _solve_submodel(
+                problem, week, decided, result.roster, subset, budget, workers, lower_bound, result
+            )
+        stalls = stalls + 1 if result.open_shifts >= before else 0
+    clients = sorted({shift_by_id[sid].client for sid in result.roster})
+    for index, client in enumerate(clients):
+        if left() < 0.5:
+            break
+        subset = {sid for sid in result.roster if shift_by_id[sid].client == client}
+        budget = left() / (len(clients) - index)
+        result = _solve_submodel(
+            problem, week, decided, result.roster, subset, budget, workers, lower_bound, result
+        )
+    result.status = "LNS"
     return result
 
 
@@ -504,19 +656,22 @@ def solve(
     stats.greedy_seconds = time.monotonic() - began
     stats.greedy = evaluate(problem, base)
     report("Greedy roster built", base, None, None)
-    stats.open_lower_bound = open_lower_bound(problem)
+    week_bounds = open_lower_bounds(problem)
+    stats.open_lower_bound = sum(week_bounds.values())
     report("Lower bound computed", base, stats.open_lower_bound, None)
 
     decided: Roster = {s.id: s.fixed_guard for s in problem.shifts if s.fixed_guard is not None}
     weeks = sorted({s.week for s in problem.open_to_fill})
     objective = bound = 0.0
     complete = bool(weeks)
+    # Keep time for the final fill, check and evaluation (each about a greedy run).
+    deadline = time_limit - 2 * stats.greedy_seconds
     for index, week in enumerate(weeks):
-        remaining = time_limit - (time.monotonic() - began)
+        remaining = deadline - (time.monotonic() - began)
         share = remaining / (len(weeks) - index)
         # The hint: the greedy completed on top of the weeks decided so far (always valid).
         hint = base if index == 0 else greedy(problem, start=decided)
-        result = _solve_week(problem, week, decided, hint, share, workers)
+        result = _solve_week(problem, week, decided, hint, share, workers, week_bounds.get(week, 0))
         stats.week_status.append(result.status)
         decided.update(result.roster)
         if result.objective is None:
@@ -528,7 +683,7 @@ def solve(
         gap = abs(objective - bound) / max(1.0, abs(objective)) if complete else None
         report(f"Optimised week {index + 1} of {len(weeks)}", merged, stats.open_lower_bound, gap)
     if complete:
-        stats.objective, stats.best_bound = objective, bound
+        stats.cpsat_objective, stats.cpsat_bound = objective, bound
 
     improved = greedy(problem, start=decided)
     rejected = check(problem, improved)
@@ -540,6 +695,8 @@ def solve(
     else:
         best_roster, best_score, stats.used = base, stats.greedy, "greedy"
     stats.final = best_score
+    stats.objective = best_score.objective
+    stats.best_bound = float(problem.rules.weight_open_shift * stats.open_lower_bound)
     stats.hard_violations = len(check(problem, best_roster))
     stats.seconds = time.monotonic() - began
     report("Done", best_roster, stats.open_lower_bound, stats.gap)

@@ -137,9 +137,9 @@ def build_problem(*, start_date: dt.date, end_date: dt.date) -> Problem:
     end = _local_midnight(end_date, tz)
 
     inducted: dict[int, set[int]] = defaultdict(set)
-    for employee_id, site_id in SiteInduction.objects.filter(
-        completed_on__lt=end_date
-    ).values_list("employee_id", "site_id"):
+    for employee_id, site_id in SiteInduction.objects.filter(completed_on__lt=end_date).values_list(
+        "employee_id", "site_id"
+    ):
         inducted[employee_id].add(site_id)
     absences: dict[int, list[tuple[int, int]]] = defaultdict(list)
     for employee_id, a_start, a_end in Absence.objects.filter(
@@ -326,8 +326,7 @@ def publish_run(*, run: RosterRun) -> int:
             Shift.objects.bulk_update(list(shifts.values()), ["employee"], batch_size=1000)
     except IntegrityError as error:
         raise PublishError(
-            "A guard in this draft was given an overlapping shift meanwhile; generate a new "
-            "draft."
+            "A guard in this draft was given an overlapping shift meanwhile; generate a new draft."
         ) from error
     run.status = RosterRun.Status.PUBLISHED
     run.published_at = timezone.now()

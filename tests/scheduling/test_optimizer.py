@@ -1,0 +1,53 @@
+"""The optimizer's guarantees on instances whose answer is known."""
+
+from scheduling.checker import check
+from scheduling.greedy import greedy
+from scheduling.optimizer import open_lower_bound, solve
+from scheduling.problem import Guard, evaluate
+from scheduling.synthetic import random_problem
+
+
+def _one_site_problem(guards):
+    problem = random_problem(seed=3, guards=1, sites=1, weeks=1, armed_share=0, induction_share=0)
+    problem.guards[:] = guards
+    problem.guard_by_id = {g.id: g for g in guards}
+    return problem
+
+
+def test_lower_bound_knows_one_guard_works_at_most_four_12_hour_shifts_a_week():
+    problem = _one_site_problem([Guard(1, "A")])
+    twelve_hour = [s for s in problem.shifts if s.minutes == 12 * 60]
+    ten_hour = [s for s in problem.shifts if s.minutes == 10 * 60]
+    # 58 h a week: four 12 h shifts, or four 12 h and one 10 h, or five 10 h shifts.
+    expected = len(problem.shifts) - (4 + (1 if ten_hour else 0) if twelve_hour else 5)
+    assert open_lower_bound(problem) == expected
+    solution = solve(problem, time_limit=5, workers=1)
+    assert solution.stats.final.open_shifts == expected  # the bound is reached: proven
+    assert check(problem, solution.roster) == []
+
+
+def test_optimizer_beats_greedy_and_reports_objective_bound_and_progress():
+    problem = random_problem(seed=11, guards=14, sites=3, weeks=1)
+    seen = []
+    solution = solve(problem, time_limit=6, workers=2, progress=seen.append)
+    stats = solution.stats
+    assert check(problem, solution.roster) == []
+    assert stats.final == evaluate(problem, solution.roster)
+    assert stats.final.objective <= stats.greedy.objective
+    assert stats.open_lower_bound <= stats.final.open_shifts
+    assert stats.objective == stats.final.objective
+    assert stats.best_bound == 1000 * stats.open_lower_bound <= stats.objective
+    assert 0 <= stats.gap <= 1 and stats.open_gap >= 0
+    # The week was small enough for one CP-SAT model: its own objective and bound are known.
+    assert stats.cpsat_bound <= stats.cpsat_objective + 1e-6
+    assert [p.phase for p in seen][:2] == ["Greedy roster built", "Lower bound computed"]
+    assert seen[-1].phase == "Done" and seen[-1].open == stats.final.open_shifts
+
+
+def test_nobody_qualified_means_every_shift_open_with_a_reason():
+    problem = _one_site_problem([Guard(1, "E")])
+    problem.shifts[:] = [s.__class__(**{**s.__dict__, "grade": "A"}) for s in problem.shifts]
+    problem.shift_by_id = {s.id: s for s in problem.shifts}
+    roster = greedy(problem)
+    assert all(g is None for g in roster.values())
+    assert open_lower_bound(problem) == len(problem.shifts)

@@ -1,0 +1,141 @@
+"""Migration operation that makes tables tenant tables in the database itself.
+
+`EnableTenancy("clients.Client", "employees.Employee", ...)` gives each named table:
+
+1. a unique key `(org_id, id)`, the target of composite foreign keys;
+2. row-level security, ENABLEd and FORCEd (so the table owner is bound too unless it has
+   BYPASSRLS), with one policy `tenant_isolation` that compares `org_id` with the
+   per-transaction setting `rostracore.org_id` (no subquery, so the tables can later be
+   distributed by org_id; see docs/scaling.md). Platform mode (`rostracore.all_orgs`) may
+   read every row; nobody may write a row of another organization than the current one;
+3. composite foreign keys `(org_id, <fk>_id) -> <target>(org_id, id)` for every foreign key
+   to another tenant table, so the database refuses a reference across organizations
+   (plain foreign-key checks bypass row-level security, so RLS alone would not).
+
+Indexes are built CONCURRENTLY and foreign keys added NOT VALID then validated, so big tables
+are not locked against writes: use it in a migration with `atomic = False`. Everything is
+reversible. `tests/tenancy/test_schema_lint.py` fails when a tenant model lacks any of it —
+add a new model's label to an EnableTenancy operation in its app's migration.
+"""
+
+from __future__ import annotations
+
+from django.db.migrations.operations.base import Operation
+
+ORG_COLUMN = "org_id"
+POLICY = "tenant_isolation"
+CURRENT_ORG = "nullif(current_setting('rostracore.org_id', true), '')::bigint"
+ALL_ORGS = "current_setting('rostracore.all_orgs', true) = 'on'"
+
+
+def is_tenant_model(model) -> bool:
+    """True for a model with the tenancy core's required `org` foreign key (works on
+    historical models, which don't keep their abstract base classes). Users have a nullable
+    `org` (platform staff have none) and are not tenant rows."""
+    try:
+        field = model._meta.get_field("org")
+    except Exception:
+        return False
+    return field.is_relation and field.column == ORG_COLUMN and not field.null
+
+
+def tenant_foreign_keys(model):
+    return [
+        field
+        for field in model._meta.concrete_fields
+        if field.is_relation
+        and field.many_to_one
+        and field.name != "org"
+        and is_tenant_model(field.related_model)
+    ]
+
+
+def key_name(table: str) -> str:
+    return f"{table}_org_id_id_key"[:63]
+
+
+def fk_name(table: str, column: str) -> str:
+    return f"{table}_{column}_same_org_fk"[:63]
+
+
+class EnableTenancy(Operation):
+    reversible = True
+    reduces_to_sql = True
+    category = None
+
+    def __init__(self, *model_labels: str) -> None:
+        self.model_labels = model_labels
+
+    def deconstruct(self):
+        return (self.__class__.__qualname__, list(self.model_labels), {})
+
+    def state_forwards(self, app_label, state) -> None:
+        pass  # database-only: Django's model state has no notion of RLS or composite keys
+
+    def _models(self, state):
+        return [state.apps.get_model(*label.split(".")) for label in self.model_labels]
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state) -> None:
+        quote = schema_editor.quote_name
+        models = self._models(to_state)
+        for model in models:
+            table = model._meta.db_table
+            key = key_name(table)
+            schema_editor.execute(
+                f"CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS {quote(key)} "
+                f"ON {quote(table)} ({ORG_COLUMN}, id)"
+            )
+            schema_editor.execute(
+                f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(key)} "
+                f"UNIQUE USING INDEX {quote(key)}"
+            )
+        for model in models:
+            table = quote(model._meta.db_table)
+            schema_editor.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
+            schema_editor.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
+            schema_editor.execute(
+                f"CREATE POLICY {POLICY} ON {table} "
+                f"USING ({ORG_COLUMN} = {CURRENT_ORG} OR {ALL_ORGS}) "
+                f"WITH CHECK ({ORG_COLUMN} = {CURRENT_ORG})"
+            )
+        for model in models:
+            table = model._meta.db_table
+            for field in tenant_foreign_keys(model):
+                name = fk_name(table, field.column)
+                schema_editor.execute(
+                    f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(name)} "
+                    f"FOREIGN KEY ({ORG_COLUMN}, {quote(field.column)}) "
+                    f"REFERENCES {quote(field.related_model._meta.db_table)} ({ORG_COLUMN}, id) "
+                    "DEFERRABLE INITIALLY DEFERRED NOT VALID"
+                )
+                schema_editor.execute(
+                    f"ALTER TABLE {quote(table)} VALIDATE CONSTRAINT {quote(name)}"
+                )
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state) -> None:
+        quote = schema_editor.quote_name
+        models = self._models(from_state)
+        for model in models:
+            table = model._meta.db_table
+            for field in tenant_foreign_keys(model):
+                schema_editor.execute(
+                    f"ALTER TABLE {quote(table)} DROP CONSTRAINT IF EXISTS "
+                    f"{quote(fk_name(table, field.column))}"
+                )
+        for model in models:
+            table = quote(model._meta.db_table)
+            schema_editor.execute(f"DROP POLICY IF EXISTS {POLICY} ON {table}")
+            schema_editor.execute(f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY")
+            schema_editor.execute(f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY")
+        for model in models:
+            table = model._meta.db_table
+            schema_editor.execute(
+                f"ALTER TABLE {quote(table)} DROP CONSTRAINT IF EXISTS {quote(key_name(table))}"
+            )
+
+    def describe(self) -> str:
+        return "Row-level security and organization keys for " + ", ".join(self.model_labels)
+
+    @property
+    def migration_name_fragment(self) -> str:
+        return "enable_tenancy"

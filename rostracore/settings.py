@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "clients",
     "employees",
     "scheduling",
+    "django_tasks_db",  # the database queue of background tasks (TASKS below)
 ]
 
 MIDDLEWARE = [
@@ -101,6 +102,11 @@ for _database in DATABASES.values():
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Background tasks (django.tasks): roster generation runs in `manage.py db_worker`, which
+# `make run` starts next to the web server; the queue is a table in the same database.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
 AUTH_USER_MODEL = "organizations.User"
 # Managers log in on the site's own login page; platform staff land on a page that sends them
 # to the admin (they have no organization, so the manager pages would have nothing to show).

@@ -8,8 +8,9 @@ reference from a row points at a row of the same organization.
 import io
 
 import pytest
+from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import connections
 
 from clients.models import Client
 from employees.models import Employee
@@ -19,6 +20,9 @@ from scheduling.models import Shift
 
 # "__all__": the scale path writes through the "owner" alias when settings have one.
 pytestmark = pytest.mark.django_db(transaction=True, databases="__all__")
+# The checks read (and one test tampers) as the owner role, which row-level security does
+# not bind: they must see every organization's rows.
+OWNER = "owner" if "owner" in connections else "default"
 
 CROSS_ORG_REFERENCES = {
     "guard -> assigned client": """
@@ -39,8 +43,14 @@ CROSS_ORG_REFERENCES = {
 }
 
 
+@pytest.fixture(autouse=True)
+def manager_group():
+    """Migration 0002 makes the group; a transactional test's flush has removed it since."""
+    return Group.objects.get_or_create(name="Manager")[0]
+
+
 def _cross_org_references() -> dict[str, int]:
-    with connection.cursor() as cursor:
+    with connections[OWNER].cursor() as cursor:
         found = {}
         for name, query in CROSS_ORG_REFERENCES.items():
             cursor.execute(query)
@@ -64,7 +74,9 @@ def test_scale_path_builds_what_it_says_and_keeps_every_reference_in_its_organiz
     assert "created 3 organizations, 3 clients, 15 sites, 60 guards, 210 shifts (1 weeks)" in out
     assert " s." in out  # how long it took
     for org in orgs:
-        assert User.objects.filter(org=org, username=f"manager@{org.slug}.example").exists()
+        manager = User.objects.get(org=org, username=f"manager@{org.slug}.example")
+        assert manager.check_password("rostracore-demo")
+        assert list(manager.groups.values_list("name", flat=True)) == ["Manager"]
         with use_org(org):
             assert Employee.objects.count() == 20
             assert Client.objects.count() == 1
@@ -89,7 +101,7 @@ def test_scale_path_builds_what_it_says_and_keeps_every_reference_in_its_organiz
 def test_the_isolation_check_catches_a_cross_organization_reference():
     _seed(orgs=2, guards=8, weeks=1)
     first, second = Organization.objects.filter(slug__startswith="scale-").order_by("slug")
-    with connection.cursor() as cursor:
+    with connections[OWNER].cursor() as cursor:
         # Point one of the first organization's shifts at the second one's guard, behind
         # tenancy's back, exactly the kind of row a buggy bulk loader would write.
         cursor.execute(
@@ -117,6 +129,9 @@ def test_no_arguments_still_make_exactly_the_two_demo_organizations():
     assert "manager@acme.example" in out
     assert "manager@bastion.example" in out
     assert "Demo data: created acme, bastion." in out
+    for slug in ("acme", "bastion"):
+        manager = User.objects.get(username=f"manager@{slug}.example", org__slug=slug)
+        assert list(manager.groups.values_list("name", flat=True)) == ["Manager"]
     assert _cross_org_references() == dict.fromkeys(CROSS_ORG_REFERENCES, 0)
     assert "nothing new" in _seed()
 

@@ -26,6 +26,7 @@ import re
 import time
 import zoneinfo
 
+from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections, transaction
 from django.utils import timezone
@@ -33,6 +34,7 @@ from django.utils import timezone
 from clients.models import Client, Site
 from employees.models import Employee
 from employees.seeding import FIRST_NAMES, GRADE_WEIGHTS, LAST_NAMES, create_guards
+from organizations.admin import MANAGER_GROUP
 from organizations.models import Organization, User
 from rostracore.tenancy.context import require_org, use_org
 from scheduling.models import Shift
@@ -146,6 +148,7 @@ class Command(BaseCommand):
         )
         manager.set_password(DEMO_PASSWORD)
         manager.save()
+        _join_manager_group(manager)
         with use_org(org):
             clients = []
             for client_name, site_names in spec["clients"].items():
@@ -235,7 +238,7 @@ class Command(BaseCommand):
                     company_name=f"{ORG_NAMES[i % len(ORG_NAMES)]} "
                     f"{ORG_KINDS[i % len(ORG_KINDS)]} {i:03d}",
                 )
-                User.objects.db_manager(alias).create(
+                manager = User.objects.db_manager(alias).create(
                     username=f"manager@{slug}.example",
                     email=f"manager@{slug}.example",
                     first_name="Scale",
@@ -245,6 +248,7 @@ class Command(BaseCommand):
                     is_staff=True,
                     password=password.password,
                 )
+                _join_manager_group(manager)
                 with use_org(org), connections[alias].cursor() as cursor:
                     made = self._seed_scale_org(cursor, org, guards=guards, weeks=weeks, rng=rng)
             totals["organizations"] += 1
@@ -351,6 +355,14 @@ class Command(BaseCommand):
             "guards": len(employee_ids),
             "shifts": len(shift_rows),
         }
+
+
+def _join_manager_group(user: User) -> None:
+    """Give a demo manager the admin permissions of the Manager group (organizations
+    migration 0002 creates it), as `create_manager` does."""
+    group = Group.objects.using(user._state.db).filter(name=MANAGER_GROUP).first()
+    if group is not None:
+        user.groups.add(group)
 
 
 def _copy_rows(cursor, model, rows: list[dict]) -> list[int]:

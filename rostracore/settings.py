@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "axes",
     "rostracore.tenancy",
+    "rostracore.audit",
     "organizations",
     "clients",
     "employees",

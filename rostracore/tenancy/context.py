@@ -21,6 +21,9 @@ _current_org: ContextVar[Organization | None] = ContextVar("rostracore_current_o
 # database (row-level security allows it). Only `all_organizations()` and the middleware, for
 # platform staff, turn it on; `use_org()` turns it off inside its block.
 _all_orgs: ContextVar[bool] = ContextVar("rostracore_all_orgs", default=False)
+# Who is acting (the request's user id), for the database's audit trail. None for commands
+# and background tasks.
+_actor_id: ContextVar[int | None] = ContextVar("rostracore_actor_id", default=None)
 
 
 class NoOrganizationError(RuntimeError):
@@ -41,6 +44,10 @@ class CrossOrganizationError(ValueError):
 
 def in_all_orgs_mode() -> bool:
     return _all_orgs.get()
+
+
+def current_actor_id() -> int | None:
+    return _actor_id.get()
 
 
 def current_org() -> Organization | None:

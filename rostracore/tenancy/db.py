@@ -2,8 +2,8 @@
 
 Row-level security policies (see `operations.py`) compare each tenant row's `org_id` with
 the setting `rostracore.org_id`, and allow platform reads when `rostracore.all_orgs` is on.
-This module sets both from the ContextVars, per transaction, on the connection that runs the
-query:
+This module sets both (and the acting user, for the audit trail) from the ContextVars, per
+transaction, on the connection that runs the query:
 
 - with `set_config(..., true)` (transaction-local), never a session-level SET, so nothing
   survives into the next request on a pooled connection (PgBouncer transaction pooling
@@ -25,23 +25,31 @@ from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS
 from psycopg.pq import TransactionStatus
 
-from rostracore.tenancy.context import current_org, in_all_orgs_mode
+from rostracore.tenancy.context import current_actor_id, current_org, in_all_orgs_mode
 
 OWNER_ALIAS = "owner"
 ORG_SETTING = "rostracore.org_id"
 ALL_ORGS_SETTING = "rostracore.all_orgs"
-_NOTHING = ("", "")
+USER_SETTING = "rostracore.user_id"  # read by the audit trail's triggers (rostracore/audit)
+_NOTHING = ("", "", "")
 _SET_SQL = (
-    f"SELECT set_config('{ORG_SETTING}', %s, true), set_config('{ALL_ORGS_SETTING}', %s, true)"
+    f"SELECT set_config('{ORG_SETTING}', %s, true), "
+    f"set_config('{ALL_ORGS_SETTING}', %s, true), "
+    f"set_config('{USER_SETTING}', %s, true)"
 )
 
 
-def _wanted() -> tuple[str, str]:
+def _wanted() -> tuple[str, str, str]:
     org = current_org()
-    return (str(org.pk) if org is not None else "", "on" if in_all_orgs_mode() else "")
+    actor = current_actor_id()
+    return (
+        str(org.pk) if org is not None else "",
+        "on" if in_all_orgs_mode() else "",
+        str(actor) if actor is not None else "",
+    )
 
 
-def _apply(raw_cursor, wanted: tuple[str, str]) -> None:
+def _apply(raw_cursor, wanted: tuple[str, str, str]) -> None:
     raw_cursor.execute(_SET_SQL, wanted)
 
 

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
 from django.utils import timezone
 
-from rostracore.tenancy.context import _all_orgs, _current_org
+from rostracore.tenancy.context import _actor_id, _all_orgs, _current_org
 
 
 def _org_of(user):
@@ -30,6 +30,7 @@ def _request_scope(request, user, org) -> Iterator[None]:
     # everyone else never does, whatever the surrounding context held.
     platform = org is None and user.is_authenticated and user.is_superuser
     all_token = _all_orgs.set(platform)
+    actor_token = _actor_id.set(user.pk if user.is_authenticated else None)
     request.org = org
     if org is not None:
         timezone.activate(org.timezone)
@@ -37,6 +38,7 @@ def _request_scope(request, user, org) -> Iterator[None]:
         yield
     finally:
         timezone.deactivate()
+        _actor_id.reset(actor_token)
         _all_orgs.reset(all_token)
         _current_org.reset(token)
 

@@ -13,5 +13,6 @@ urlpatterns = [
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("employees/", include("employees.urls")),
+    path("scheduling/", include("scheduling.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -114,6 +114,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Background tasks (django.tasks): roster generation runs in `manage.py db_worker`, which
 # `make run` starts next to the web server; the queue is a table in the same database.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# django-tasks-db's own migration history breaks under two database roles; see the package.
+MIGRATION_MODULES = {"django_tasks_database": "scheduling.task_queue_migrations"}
 
 AUTH_USER_MODEL = "organizations.User"
 # Managers log in on the site's own login page; platform staff land on a page that sends them

@@ -10,7 +10,7 @@ import io
 import pytest
 from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
-from django.db import connections
+from django.db import IntegrityError, connections, transaction
 
 from clients.models import Client
 from employees.models import Employee
@@ -98,20 +98,36 @@ def test_scale_path_builds_what_it_says_and_keeps_every_reference_in_its_organiz
     assert _cross_org_references() == dict.fromkeys(CROSS_ORG_REFERENCES, 0)
 
 
-def test_the_isolation_check_catches_a_cross_organization_reference():
+def test_the_database_refuses_a_cross_organization_reference_and_the_check_sees_one():
     _seed(orgs=2, guards=8, weeks=1)
     first, second = Organization.objects.filter(slug__startswith="scale-").order_by("slug")
-    with connections[OWNER].cursor() as cursor:
-        # Point one of the first organization's shifts at the second one's guard, behind
-        # tenancy's back, exactly the kind of row a buggy bulk loader would write.
+    # Point one of the first organization's shifts at the second one's guard, behind
+    # tenancy's back, exactly the kind of row a buggy bulk loader would write.
+    tamper = (
+        "UPDATE scheduling_shift SET employee_id = ("
+        "  SELECT min(id) FROM employees WHERE org_id = %s) "
+        "WHERE id = (SELECT min(id) FROM scheduling_shift WHERE org_id = %s "
+        "            AND employee_id IS NOT NULL)"
+    )
+    # The composite foreign key (org_id, employee_id) -> employees (org_id, id) refuses it.
+    with (
+        pytest.raises(IntegrityError, match="same_org_fk"),
+        transaction.atomic(using=OWNER),
+        connections[OWNER].cursor() as cursor,
+    ):
+        cursor.execute(tamper, [second.pk, first.pk])
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    # Without that key (dropped in a transaction that is rolled back), the check itself
+    # must catch the row: it is not a check that cannot fail.
+    with transaction.atomic(using=OWNER), connections[OWNER].cursor() as cursor:
         cursor.execute(
-            "UPDATE scheduling_shift SET employee_id = ("
-            "  SELECT min(id) FROM employees WHERE org_id = %s) "
-            "WHERE id = (SELECT min(id) FROM scheduling_shift WHERE org_id = %s "
-            "            AND employee_id IS NOT NULL)",
-            [second.pk, first.pk],
+            "ALTER TABLE scheduling_shift "
+            "DROP CONSTRAINT IF EXISTS scheduling_shift_employee_id_same_org_fk"
         )
-    assert _cross_org_references()["shift -> guard"] == 1
+        cursor.execute(tamper, [second.pk, first.pk])
+        assert _cross_org_references()["shift -> guard"] == 1
+        transaction.set_rollback(True, using=OWNER)
+    assert _cross_org_references() == dict.fromkeys(CROSS_ORG_REFERENCES, 0)
 
 
 def test_scale_path_is_idempotent():

@@ -1,0 +1,220 @@
+"""Benchmark: 20 managers at once against the pages, with locust, on loopback only.
+
+    .venv/bin/python bench/load.py                         # 20 users, 60 s
+    .venv/bin/python bench/load.py --users 5 --seconds 20  # smaller
+
+Uses the bench data folder (ROSTRACORE_PGDATA, default /tmp/rostracore-bench — the one
+bench/pages.py fills; `seed_demo --orgs 100 --guards 1000 --weeks 4` is run first and adds
+only what is missing), starts gunicorn (`--workers 3`, DEBUG on, as for a local demo) on
+127.0.0.1:8765 and, in this process, a locust run: every simulated user logs in through the
+login form as the manager of a random one of the 100 organizations, then, with 0.5-2 s
+pauses, opens the dashboard, the employee list (first page, a later page, a search), an
+employee's detail page and the admin's employee changelist. Bounded in time
+(`--seconds`) and in count (`--max-requests`: the run stops at whichever comes first).
+Prints requests, failures, median and p95 per page and in total; stops gunicorn.
+
+Nothing listens beyond loopback: the server binds 127.0.0.1 only and locust targets it.
+"""
+
+from __future__ import annotations
+
+# isort: off
+# locust patches the standard library for gevent at import; it must come before the rest.
+from locust import HttpUser, between, events, task
+
+# isort: on
+
+import argparse
+import os
+import random
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import gevent
+from locust.env import Environment
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = str(Path(sys.executable))
+HOST, PORT = "127.0.0.1", 8765
+RERUN = ".venv/bin/python bench/load.py"
+PASSWORD = "rostracore-demo"
+ORGS = 100
+_EMPLOYEE_LINK = re.compile(r'href="/employees/(\d+)/"')
+
+
+class Manager(HttpUser):
+    wait_time = between(0.5, 2)
+
+    def on_start(self) -> None:
+        slug = f"scale-{random.randint(1, ORGS):03d}"
+        page = self.client.get("/accounts/login/", name="login form")
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
+        response = self.client.post(
+            "/accounts/login/",
+            data={
+                "username": f"manager@{slug}.example",
+                "password": PASSWORD,
+                "csrfmiddlewaretoken": token.group(1) if token else "",
+            },
+            headers={"Referer": f"http://{HOST}:{PORT}/accounts/login/"},
+            name="login",
+        )
+        if "/accounts/login/" in response.url:
+            response.failure("login failed")
+        self.employee_ids: list[str] = []
+
+    @task(3)
+    def dashboard(self) -> None:
+        self.client.get("/", name="dashboard")
+
+    @task(4)
+    def employee_list(self) -> None:
+        response = self.client.get("/employees/", name="employee list")
+        self.employee_ids = _EMPLOYEE_LINK.findall(response.text) or self.employee_ids
+
+    @task(2)
+    def employee_list_later_page(self) -> None:
+        self.client.get(f"/employees/?page={random.randint(2, 20)}", name="employee list, page n")
+
+    @task(2)
+    def employee_search(self) -> None:
+        self.client.get(f"/employees/?q=E-00{random.randint(10, 99)}", name="employee search")
+
+    @task(3)
+    def employee_detail(self) -> None:
+        if self.employee_ids:
+            pk = random.choice(self.employee_ids)
+            self.client.get(f"/employees/{pk}/", name="employee detail")
+
+    @task(1)
+    def admin_employees(self) -> None:
+        self.client.get("/admin/employees/employee/", name="admin employees")
+
+
+def _manage(*args: str, env: dict) -> None:
+    subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=env, check=True)
+
+
+def _port_free() -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex((HOST, PORT)) != 0
+
+
+def _wait_until_up(server: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            sys.exit("gunicorn exited before it served a page.")
+        try:
+            with urllib.request.urlopen(f"http://{HOST}:{PORT}/accounts/login/", timeout=5):
+                return
+        except OSError:
+            time.sleep(0.5)
+    sys.exit(f"gunicorn did not answer on {HOST}:{PORT} within {timeout:.0f} s.")
+
+
+def _rerun_prefix() -> str:
+    """The environment a rerun needs, when it differs from the default."""
+    folder = os.environ.get("ROSTRACORE_PGDATA")
+    if folder and folder != "/tmp/rostracore-bench" and not os.environ.get("DATABASE_URL"):
+        return f"ROSTRACORE_PGDATA={folder} "
+    return ""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, default=20)
+    parser.add_argument("--seconds", type=int, default=60)
+    parser.add_argument("--max-requests", type=int, default=50_000)
+    args = parser.parse_args()
+    rerun = RERUN
+    if (args.users, args.seconds, args.max_requests) != (20, 60, 50_000):
+        rerun += (
+            f" --users {args.users} --seconds {args.seconds} --max-requests {args.max_requests}"
+        )
+
+    env = dict(os.environ)
+    if not env.get("DATABASE_URL"):
+        env.setdefault("ROSTRACORE_PGDATA", "/tmp/rostracore-bench")
+    env["PYTHONUNBUFFERED"] = "1"
+    print("preparing data (migrate; seed_demo adds only what is missing) ...", flush=True)
+    _manage("migrate", "-v0", env=env)
+    _manage("seed_demo", "--orgs", str(ORGS), "--guards", "1000", "--weeks", "4", env=env)
+
+    if not _port_free():
+        sys.exit(f"Something already listens on {HOST}:{PORT}; stop it first.")
+    server = subprocess.Popen(
+        [
+            str(Path(PYTHON).parent / "gunicorn"),
+            "rostracore.wsgi",
+            "--bind",
+            f"{HOST}:{PORT}",
+            "--workers",
+            "3",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    try:
+        _wait_until_up(server)
+        stats = run_locust(args.users, args.seconds, args.max_requests)
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+    report(stats, args)
+    print(f"\nrerun: {_rerun_prefix()}{rerun}")
+
+
+def run_locust(users: int, seconds: int, max_requests: int):
+    environment = Environment(user_classes=[Manager], host=f"http://{HOST}:{PORT}", events=events)
+    runner = environment.create_local_runner()
+
+    @environment.events.request.add_listener
+    def _stop_at_count(**kwargs) -> None:
+        if environment.stats.total.num_requests >= max_requests and runner.state != "stopping":
+            runner.quit()
+
+    print(f"locust: {users} users for {seconds} s against http://{HOST}:{PORT} ...", flush=True)
+    started = time.monotonic()
+    runner.start(users, spawn_rate=users)  # all users at once; each logs in first
+    gevent.spawn_later(seconds, runner.quit)
+    runner.greenlet.join()
+    environment.stats.elapsed = time.monotonic() - started
+    return environment.stats
+
+
+def report(stats, args) -> None:
+    print(
+        f"\n{args.users} users, {stats.elapsed:.0f} s (bounded at {args.seconds} s or "
+        f"{args.max_requests:,} requests), loopback, gunicorn --workers 3\n"
+    )
+    header = (
+        f"{'page':<24} {'requests':>9} {'failures':>9} {'median ms':>10} {'p95 ms':>8} {'req/s':>7}"
+    )
+    print(header)
+    print("-" * len(header))
+    entries = sorted(stats.entries.values(), key=lambda e: -e.num_requests)
+    for entry in [*entries, stats.total]:
+        name = "total" if entry is stats.total else entry.name
+        print(
+            f"{name:<24} {entry.num_requests:>9} {entry.num_failures:>9} "
+            f"{entry.median_response_time or 0:>10.0f} "
+            f"{entry.get_response_time_percentile(0.95) or 0:>8.0f} "
+            f"{entry.num_requests / max(stats.elapsed, 1):>7.1f}"
+        )
+    for error in stats.errors.values():
+        print(f"failure: {error.method} {error.name}: {error.error} x{error.occurrences}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,10 @@
+from tests.crawl.world import http_a, manager_group, world  # noqa: F401  (fixtures)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The crawl's totals (patterns, requests, canary hits, ...), when it ran."""
+    from tests.crawl.test_every_url import STATS
+
+    if STATS:
+        line = ", ".join(f"{name}: {count}" for name, count in sorted(STATS.items()))
+        terminalreporter.write_line(f"URL crawl: {line}")

@@ -1,0 +1,136 @@
+"""Crawl every URL pattern of the project as org A's manager, aimed at org B.
+
+For each pattern (tests/crawl/registry.py fills its parameters): GET, an empty POST and a
+plausible POST, with org B's ids, with an id no row has, and with each query string naming
+B's rows. Asserted for every request: no server error, no canary of org B in the response
+(body, headers, redirect chain); B's id answered exactly like the missing id (same status,
+same redirect chain, same body once the id itself is masked); and afterwards no row of org B
+changed in any tenant table. A control then requests org A's own row and expects a different
+answer than the missing one, so a crawl that only ever saw 404s would fail.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+import pytest
+from django.test import Client as HttpClient
+
+from tests.crawl.registry import Pattern, Target, all_patterns, entries
+from tests.crawl.world import World, contains_canary, snapshot_of_b
+
+PATTERNS = all_patterns()
+ENTRIES = entries()
+# Totals for the terminal summary (tests/crawl/conftest.py).
+STATS: Counter = Counter()
+
+_CSRF = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
+_NONCE = re.compile(r'nonce="[^"]+"')
+
+
+def _text(response) -> str:
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    headers = "\n".join(f"{k}: {v}" for k, v in response.items())
+    chain = "\n".join(url for url, _ in response.redirect_chain)
+    return f"{headers}\n{chain}\n{body.decode(errors='replace')}"
+
+
+def _masked(text: str, values: dict) -> str:
+    text = _NONCE.sub("", _CSRF.sub("", text))
+    for value in values.values():
+        value = str(value)
+        if value.isdigit():
+            # The id where pages echo it: “12” in messages, /12/ in URLs, "12", '12', =12.
+            text = re.sub(rf"(?<=[“/\"'=]){value}(?=[”/\"'&\s<])", "<ID>", text)
+        else:
+            text = text.replace(value, "<ID>")
+    return text
+
+
+class Crawl:
+    def __init__(self, http: HttpClient, world: World, pattern: Pattern):
+        self.http, self.world, self.pattern = http, world, pattern
+        self.problems: list[str] = []
+
+    def request(self, method: str, kwargs: dict, query: str, data: dict | None):
+        url = self.pattern.url(kwargs) + (f"?{query}" if query else "")
+        # Logged in again each time: the crawl also requests the logout views.
+        self.http.force_login(self.world.manager_a)
+        STATS["requests"] += 1
+        try:
+            response = getattr(self.http, method)(url, data or {}, follow=True)
+        except Exception as error:  # a 500 in production
+            STATS["server errors"] += 1
+            self.problems.append(f"{method.upper()} {url}: raised {error!r}")
+            return None
+        text = _text(response)
+        if response.status_code >= 500:
+            STATS["server errors"] += 1
+            self.problems.append(f"{method.upper()} {url}: status {response.status_code}")
+        if contains_canary(text):
+            STATS["canary hits"] += 1
+            self.problems.append(f"{method.upper()} {url}: org B's canary in the response")
+        return response.status_code, text
+
+    def compare(self, target: Target, method: str, query_pair, data) -> None:
+        foreign_query, missing_query = query_pair
+        foreign = self.request(method, target.foreign, foreign_query, data)
+        if not target.compares and foreign_query == missing_query:
+            return
+        missing = self.request(method, target.missing, missing_query, data)
+        if foreign is None or missing is None:
+            return
+        STATS["foreign/missing pairs"] += 1
+        (f_status, f_text), (m_status, m_text) = foreign, missing
+        url = self.pattern.url(target.foreign) + (f"?{foreign_query}" if foreign_query else "")
+        if f_status != m_status:
+            self.problems.append(
+                f"{method.upper()} {url}: B's id answered {f_status}, a missing id {m_status}"
+            )
+        elif _masked(f_text, {**target.foreign, "q": foreign_query}) != _masked(
+            m_text, {**target.missing, "q": missing_query}
+        ):
+            self.problems.append(
+                f"{method.upper()} {url}: B's id and a missing id get different pages"
+            )
+
+    def control(self, target: Target) -> bool:
+        """Whether A's own row gets another answer than a missing one (GET or POST)."""
+        for method, data in (("get", None), ("post", target.post)):
+            own = self.request(method, target.own, "", data)
+            missing = self.request(method, target.missing, "", data)
+            if own and missing and own[0] != missing[0]:
+                return True
+        return False
+
+
+@pytest.mark.parametrize("pattern", PATTERNS, ids=lambda p: p.key)
+def test_org_a_manager_cannot_reach_org_b_through(pattern, world, http_a):
+    entry = ENTRIES.get(pattern.key)
+    assert entry is not None, f"{pattern.key} is not in tests/crawl/registry.py"
+    STATS["patterns"] += 1
+    before = snapshot_of_b(world)
+    crawl = Crawl(http_a, world, pattern)
+    targets = entry(world)
+    for target in targets:
+        for query_pair in [("", ""), *target.queries]:
+            crawl.compare(target, "get", query_pair, None)
+        crawl.compare(target, "post", ("", ""), None)
+        if target.post:
+            crawl.compare(target, "post", ("", ""), target.post)
+    changed = [table for table, rows in snapshot_of_b(world).items() if rows != before[table]]
+    if changed:
+        STATS["patterns that changed B's rows"] += 1
+        crawl.problems.append(f"org B's rows changed in {changed}")
+    assert not crawl.problems, "\n".join(crawl.problems)
+
+    controlled = [t for t in targets if t.own is not None]
+    if controlled:
+        STATS["controls"] += 1
+        assert any(crawl.control(t) for t in controlled), (
+            f"{pattern.key}: org A's own row gets the same answer as a missing one, so the "
+            "crawl's 'B is like missing' proves nothing here"
+        )
+    # Own rows may change (A's plausible POSTs); B's never.
+    assert snapshot_of_b(world) == before

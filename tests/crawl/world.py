@@ -1,0 +1,249 @@
+"""The canary world for the URL crawl (tests/crawl) and the form fuzzing (tests/forms).
+
+Two organizations with at least one row in every tenant table each. Every row of org B that
+has a text field carries the canary "CANARYB" (names, addresses, notes, phases, reasons, the
+company name, users, a group, admin log entries, login attempts, a queued task), so a page
+shown to org A's manager must never contain it. `snapshot_of_b()` reads every tenant table's
+B rows (plus B's users and organization row) through `Model.all_orgs`, to prove that nothing
+org A's manager sent changed any of them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from django.apps import apps
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.test import Client as HttpClient
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+
+from employees.models import Employee
+from organizations.models import Organization, User
+from rostracore.tenancy.context import use_org
+from rostracore.tenancy.models import TenantModel
+from scheduling.models import RosterAssignment, RosterRun
+from tests.factories import (
+    AbsenceFactory,
+    ClientFactory,
+    EmployeeFactory,
+    LabourRulesFactory,
+    OrganizationFactory,
+    PostFactory,
+    RosterRunFactory,
+    ShiftFactory,
+    ShiftPatternFactory,
+    SiteFactory,
+    SiteInductionFactory,
+    UserFactory,
+)
+
+CANARY = "CANARYB"
+# An id no row has: every table's sequence stays far below it in a test.
+MISSING_ID = 10**9
+
+
+def tenant_models() -> list[type[models.Model]]:
+    """Every concrete tenant model, derived from the app registry (new ones join by
+    themselves)."""
+    return sorted(
+        (m for m in apps.get_models() if issubclass(m, TenantModel) and not m._meta.proxy),
+        key=lambda m: m._meta.label,
+    )
+
+
+@dataclass
+class World:
+    org_a: Organization
+    org_b: Organization
+    manager_a: User
+    manager_b: User
+    # Non-tenant rows, model -> (org B's or the canary's row, org A's row or None).
+    others: dict[type[models.Model], tuple[Any, Any]] = field(default_factory=dict)
+
+    def b(self, model: type[models.Model]) -> Any:
+        """Org B's canary row of `model` (the first one, by id)."""
+        if issubclass(model, TenantModel):
+            row = model.all_orgs.filter(org=self.org_b).order_by("pk").first()
+        else:
+            row = self.others.get(model, (None, None))[0]
+        if row is None:
+            raise LookupError(
+                f"The crawl world has no org-B row of {model._meta.label}: add one in "
+                "tests/crawl/conftest.py (`world` fixture, or `others` for a non-tenant model)."
+            )
+        return row
+
+    def a(self, model: type[models.Model]) -> Any | None:
+        """Org A's own row of `model`, or None (platform-only models)."""
+        if issubclass(model, TenantModel):
+            return model.all_orgs.filter(org=self.org_a).order_by("pk").first()
+        return self.others.get(model, (None, None))[1]
+
+
+def _populate(org: Organization, tag: str, manager: User) -> None:
+    """One of everything in `org`; every text field says `tag`."""
+    email = f"{tag.lower()}@{org.slug}.example"
+    client = ClientFactory(
+        org=org,
+        client_name=f"{tag} Client",
+        contact_name=f"{tag} Contact",
+        contact_phone=f"{tag} 555",
+        contact_email=email,
+    )
+    ClientFactory(org=org, client_name=f"{tag} Former Client", is_active=False)
+    site = SiteFactory(org=org, client=client, name=f"{tag} Site", address=f"1 {tag} Road")
+    dedicated = EmployeeFactory(
+        org=org,
+        first_name=f"{tag}Ded",
+        last_name=f"{tag}Guard",
+        employee_number=f"{tag}-1",
+        phone=f"{tag} 082",
+        email=email,
+        assigned_client=client,
+    )
+    flex = EmployeeFactory(
+        org=org,
+        first_name=f"{tag}Flex",
+        last_name=f"{tag}Guard",
+        employee_number=f"{tag}-2",
+        email=email,
+    )
+    post = PostFactory(org=org, site=site, name=f"{tag} Gate")
+    pattern = ShiftPatternFactory(org=org, post=post, name=f"{tag} Day")
+    LabourRulesFactory(org=org)
+    SiteInductionFactory(org=org, employee=dedicated, site=site)
+    AbsenceFactory(
+        org=org,
+        employee=flex,
+        note=f"{tag} leave",
+        start=timezone.now() + dt.timedelta(days=20),
+        end=timezone.now() + dt.timedelta(days=22),
+    )
+    soon = timezone.now().replace(minute=0, second=0, microsecond=0) + dt.timedelta(hours=2)
+    assigned = ShiftFactory(org=org, site=site, employee=dedicated, start=soon)
+    open_shift = ShiftFactory(
+        org=org, site=site, post=post, pattern=pattern, start=soon + dt.timedelta(days=1)
+    )
+    run = RosterRunFactory(
+        org=org,
+        start_date=timezone.localdate() - dt.timedelta(days=timezone.localdate().weekday()),
+        end_date=timezone.localdate() + dt.timedelta(days=14),
+        status=RosterRun.Status.DONE,
+        phase=f"{tag} phase",
+        message=f"{tag} message",
+        created_by=manager,
+        total_shifts=2,
+        filled_shifts=1,
+        open_shifts=1,
+    )
+    with use_org(org):
+        RosterAssignment.objects.create(
+            run=run, shift=assigned, employee=flex, open_reason=f"{tag} kept"
+        )
+        RosterAssignment.objects.create(run=run, shift=open_shift, open_reason=f"{tag} reason")
+
+
+@pytest.fixture
+def manager_group(db):
+    """The group created by organizations/migrations/0002_manager_group.py."""
+    return Group.objects.get(name="Manager")
+
+
+@pytest.fixture
+def world(db, manager_group) -> World:
+    org_a = OrganizationFactory(company_name="Alpha Guarding", slug="alpha")
+    org_b = OrganizationFactory(company_name=f"{CANARY} Bravo", slug="bravo")
+    manager_a = UserFactory(org=org_a, username="alice@alpha.example")
+    manager_a.groups.add(manager_group)
+    manager_b = UserFactory(
+        org=org_b,
+        username=f"{CANARY.lower()}-boss@bravo.example",
+        first_name=CANARY,
+        last_name=f"{CANARY}Manager",
+    )
+    manager_b.groups.add(manager_group)
+    colleague_b = UserFactory(
+        org=org_b, username=f"{CANARY.lower()}@bravo.example", first_name=CANARY
+    )
+    _populate(org_a, "Alpha", manager_a)
+    _populate(org_b, CANARY, manager_b)
+
+    b_guard = Employee.all_orgs.filter(org=org_b).order_by("pk").first()
+    LogEntry.objects.create(
+        user=manager_b,
+        content_type=ContentType.objects.get_for_model(Employee),
+        object_id=str(b_guard.pk),
+        object_repr=f"{CANARY} guard",
+        action_flag=CHANGE,
+        change_message=f"{CANARY} changed",
+    )
+    group = Group.objects.create(name=f"{CANARY} group")
+    access = {"user_agent": CANARY, "ip_address": "10.0.0.2", "username": colleague_b.username}
+    attempt = AccessAttempt.objects.create(
+        **access,
+        http_accept=CANARY,
+        path_info="/accounts/login/",
+        get_data=CANARY,
+        post_data=CANARY,
+        failures_since_start=1,
+    )
+    access_log = AccessLog.objects.create(**access, http_accept=CANARY, path_info=CANARY)
+    failure_log = AccessFailureLog.objects.create(**access, http_accept=CANARY, path_info=CANARY)
+    task = DBTaskResult.objects.create(
+        args_kwargs={"args": [], "kwargs": {"org_id": org_b.pk, "note": CANARY}},
+        task_path="scheduling.tasks.generate_roster",
+        backend_name="default",
+        queue_name="default",
+        run_after=timezone.now() + dt.timedelta(days=365),
+        exception_class_path="",
+        traceback=CANARY,
+    )
+    others = {
+        Organization: (org_b, None),  # platform staff only: no own row to control with
+        User: (colleague_b, manager_a),
+        Group: (group, None),
+        AccessAttempt: (attempt, None),
+        AccessLog: (access_log, None),
+        AccessFailureLog: (failure_log, None),
+        DBTaskResult: (task, None),
+        LogEntry: (LogEntry.objects.get(user=manager_b), None),
+    }
+    return World(org_a=org_a, org_b=org_b, manager_a=manager_a, manager_b=manager_b, others=others)
+
+
+@pytest.fixture
+def http_a(world) -> HttpClient:
+    """A test client logged in as org A's manager (CSRF checks off, as Django's test Client
+    does by default: the crawl tests scoping, not CSRF)."""
+    http = HttpClient()
+    http.force_login(world.manager_a)
+    return http
+
+
+def _rows(queryset) -> list[dict]:
+    return sorted(queryset.values(), key=lambda row: str(row["id"]))
+
+
+def snapshot_of(org: Organization) -> dict[str, list[dict]]:
+    """Every stored row of `org`: each tenant table (through `all_orgs`), its users and its
+    organization row."""
+    rows = {model._meta.label: _rows(model.all_orgs.filter(org=org)) for model in tenant_models()}
+    rows["users"] = _rows(User.objects.filter(org=org))
+    rows["organization"] = _rows(Organization.objects.filter(pk=org.pk))
+    return rows
+
+
+def snapshot_of_b(world: World) -> dict[str, list[dict]]:
+    return snapshot_of(world.org_b)
+
+
+def contains_canary(text: str) -> bool:
+    return CANARY.lower() in text.lower()

@@ -274,7 +274,7 @@ def run_roster(
                 soft_score=stats.final.soft,
                 hard_violations=len(violations),
                 elapsed_seconds=time.monotonic() - began,
-                message=f"Used the {stats.used} roster; weeks: {', '.join(stats.week_status)}.",
+                message=_summary(stats),
             )
     except Exception as error:
         logger.exception("Roster run %s failed", run.pk)
@@ -287,6 +287,16 @@ def run_roster(
         raise
     run.refresh_from_db()
     return run
+
+
+def _summary(stats) -> str:
+    text = f"Returned the {stats.used} roster; CP-SAT per week: {', '.join(stats.week_status)}."
+    if stats.cpsat_objective is not None:
+        text += (
+            f" CP-SAT's own objective {stats.cpsat_objective:.1f}, bound "
+            f"{stats.cpsat_bound:.1f} (each week given the weeks before it)."
+        )
+    return text
 
 
 @transaction.atomic

@@ -23,6 +23,7 @@ this data. Prints what it made and how long it took.
 import datetime as dt
 import random
 import re
+import threading
 import time
 import zoneinfo
 
@@ -104,14 +105,24 @@ class Command(BaseCommand):
             help="Slug prefix of the organizations made with --orgs (default 'scale': "
             "scale-001, ...). Another prefix makes another set, e.g. of another size.",
         )
+        parser.add_argument(
+            "--jobs",
+            type=int,
+            default=2,
+            help="Organizations seeded side by side, one database connection each (default 2).",
+        )
 
-    def handle(self, *args, orgs=None, guards=1000, weeks=4, prefix=SCALE_PREFIX, **options):
+    def handle(
+        self, *args, orgs=None, guards=1000, weeks=4, prefix=SCALE_PREFIX, jobs=2, **options
+    ):
         if orgs is not None:
             if orgs < 1 or guards < 1 or weeks < 0:
                 raise CommandError("--orgs and --guards must be at least 1, --weeks at least 0.")
             if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", prefix) or len(prefix) > 50:
                 raise CommandError("--prefix must be lower-case letters, digits and dashes.")
-            self._seed_scale(orgs=orgs, guards=guards, weeks=weeks, prefix=prefix)
+            if jobs < 1:
+                raise CommandError("--jobs must be at least 1.")
+            self._seed_scale(orgs=orgs, guards=guards, weeks=weeks, prefix=prefix, jobs=jobs)
             return
         rng = random.Random(2026)
         with transaction.atomic():
@@ -213,9 +224,8 @@ class Command(BaseCommand):
 
     # --- data at scale -----------------------------------------------------------------
 
-    def _seed_scale(self, *, orgs: int, guards: int, weeks: int, prefix: str) -> None:
+    def _seed_scale(self, *, orgs: int, guards: int, weeks: int, prefix: str, jobs: int) -> None:
         started = time.perf_counter()
-        rng = random.Random(2026)
         # The operations role: COPY FROM is refused on tables under row-level security, so
         # bulk loading goes through the role that owns the tables ("owner" when settings
         # define it). Every row still gets its organization from `use_org()`, and every
@@ -228,36 +238,48 @@ class Command(BaseCommand):
         existing = set(
             Organization.objects.using(alias).filter(slug__in=slugs).values_list("slug", flat=True)
         )
+        todo = [(i, slug) for i, slug in enumerate(slugs, start=1) if slug not in existing]
         totals = {"organizations": 0, "clients": 0, "sites": 0, "guards": 0, "shifts": 0}
-        for i, slug in enumerate(slugs, start=1):
-            if slug in existing:
-                continue
-            with transaction.atomic(using=alias):
-                org = Organization.objects.db_manager(alias).create(
-                    slug=slug,
-                    company_name=f"{ORG_NAMES[i % len(ORG_NAMES)]} "
-                    f"{ORG_KINDS[i % len(ORG_KINDS)]} {i:03d}",
-                )
-                manager = User.objects.db_manager(alias).create(
-                    username=f"manager@{slug}.example",
-                    email=f"manager@{slug}.example",
-                    first_name="Scale",
-                    last_name="Manager",
-                    org=org,
-                    role=User.Role.MANAGER,
-                    is_staff=True,
-                    password=password.password,
-                )
-                _join_manager_group(manager)
-                with use_org(org), connections[alias].cursor() as cursor:
-                    made = self._seed_scale_org(cursor, org, guards=guards, weeks=weeks, rng=rng)
-            totals["organizations"] += 1
-            for key, value in made.items():
-                totals[key] += value
-            if i % 10 == 0 or i == orgs:
-                self.stdout.write(
-                    f"  {i}/{orgs} organizations, {time.perf_counter() - started:.1f} s"
-                )
+        lock = threading.Lock()
+
+        def seed_one(item: tuple[int, str]) -> None:
+            i, slug = item
+            # Its own random stream per organization: the data does not depend on which
+            # worker thread made it, or in which order.
+            made = self._seed_scale_one(
+                alias, i, slug, password.password, guards, weeks, random.Random(slug)
+            )
+            with lock:
+                totals["organizations"] += 1
+                for key, value in made.items():
+                    totals[key] += value
+                done = totals["organizations"]
+                if done % 10 == 0 or done == len(todo):
+                    self.stdout.write(
+                        f"  {done}/{len(todo)} organizations, {time.perf_counter() - started:.1f} s"
+                    )
+
+        def worker(items: list[tuple[int, str]]) -> None:
+            try:
+                for item in items:
+                    seed_one(item)
+            finally:
+                connections.close_all()  # this thread's connections
+
+        # Organizations are independent, so `jobs` threads (each with its own database
+        # connection and its own use_org context) seed them side by side.
+        threads = [
+            threading.Thread(target=worker, args=(todo[n::jobs],), name=f"seed-{n}")
+            for n in range(jobs)
+        ]
+        errors: list[BaseException] = []
+        for thread in threads:
+            thread.run = _capturing(thread.run, errors)
+            thread.start()
+        for thread in threads:
+            thread.join()
+        if errors:
+            raise errors[0]
         with connections[alias].cursor() as cursor:
             # Fresh statistics, so the first page views plan like a settled database.
             for model in (Organization, User, Client, Site, Employee, Shift):
@@ -273,13 +295,45 @@ class Command(BaseCommand):
             self.style.SUCCESS(
                 f"Scale data: created {totals['organizations']} organizations, "
                 f"{totals['clients']} clients, {totals['sites']} sites, {totals['guards']} "
-                f"guards, {totals['shifts']} shifts ({weeks} weeks) in {seconds:.1f} s{skipped}."
+                f"guards, {totals['shifts']} shifts ({weeks} weeks) in {seconds:.1f} s "
+                f"({jobs} workers){skipped}."
             )
         )
         self.stdout.write(
             f"  Logins: manager@{slugs[0]}.example .. manager@{slugs[-1]}.example, "
             f"{PLATFORM_USERNAME}; password {DEMO_PASSWORD}"
         )
+
+    def _seed_scale_one(
+        self,
+        alias: str,
+        i: int,
+        slug: str,
+        password_hash: str,
+        guards: int,
+        weeks: int,
+        rng: random.Random,
+    ) -> dict[str, int]:
+        """One organization, its manager and all its rows, in one transaction."""
+        with transaction.atomic(using=alias):
+            org = Organization.objects.db_manager(alias).create(
+                slug=slug,
+                company_name=f"{ORG_NAMES[i % len(ORG_NAMES)]} "
+                f"{ORG_KINDS[i % len(ORG_KINDS)]} {i:03d}",
+            )
+            manager = User.objects.db_manager(alias).create(
+                username=f"manager@{slug}.example",
+                email=f"manager@{slug}.example",
+                first_name="Scale",
+                last_name="Manager",
+                org=org,
+                role=User.Role.MANAGER,
+                is_staff=True,
+                password=password_hash,
+            )
+            _join_manager_group(manager)
+            with use_org(org), connections[alias].cursor() as cursor:
+                return self._seed_scale_org(cursor, org, guards=guards, weeks=weeks, rng=rng)
 
     def _seed_scale_org(
         self, cursor, org: Organization, *, guards: int, weeks: int, rng: random.Random
@@ -355,6 +409,18 @@ class Command(BaseCommand):
             "guards": len(employee_ids),
             "shifts": len(shift_rows),
         }
+
+
+def _capturing(run, errors: list[BaseException]):
+    """Wrap a thread's run() so that its exception reaches the main thread."""
+
+    def wrapped() -> None:
+        try:
+            run()
+        except BaseException as error:
+            errors.append(error)
+
+    return wrapped
 
 
 def _join_manager_group(user: User) -> None:

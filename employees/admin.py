@@ -51,10 +51,10 @@ class EmployeeAdmin(TenantModelAdmin):
     date_hierarchy = "hire_date"
     ordering = ["last_name", "first_name", "id"]
     autocomplete_fields = ["assigned_client"]
-    readonly_fields = ["assignment", "upcoming_shifts"]
+    readonly_fields = ["currently", "upcoming_shifts"]
     fieldsets = [
         (None, {"fields": ["first_name", "last_name", "employee_number", "is_active"]}),
-        ("Assignment", {"fields": ["assignment", "assigned_client"]}),
+        ("Assignment", {"fields": ["currently", "assigned_client"]}),
         ("PSIRA", {"fields": ["psira_number", "psira_grade"]}),
         ("Contact", {"fields": ["phone", "email", "hire_date"]}),
         ("Upcoming shifts", {"fields": ["upcoming_shifts"]}),
@@ -71,6 +71,12 @@ class EmployeeAdmin(TenantModelAdmin):
         if employee.pk is None or employee.assigned_client_id is None:
             return "Flex pool"
         return str(employee.assigned_client)
+
+    @admin.display(description="currently")
+    def currently(self, employee: Employee) -> str:
+        if employee.pk is None or employee.assigned_client_id is None:
+            return "Flex pool"
+        return f"Dedicated to {employee.assigned_client}"
 
     @admin.display(description="upcoming shifts")
     def upcoming_shifts(self, employee: Employee) -> str:

@@ -1,5 +1,8 @@
 """Admin for organizations (platform staff) and users (each organization's own).
 
+Groups (Django's admin) and every other admin that does not scope by organization are made
+platform-only by `restrict_unscoped_admins()` (rostracore.apps.AdminConfig).
+
 User is not a tenant model (platform staff have no organization), so UserAdmin scopes
 itself the same way TenantModelAdmin does: a manager sees and edits the users of their own
 organization, never platform staff, never `org`, groups or permissions; a user they add
@@ -8,40 +11,15 @@ becomes a manager of their organization.
 
 from django import forms
 from django.contrib import admin
-from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm
 from django.contrib.auth.models import Group
 from django.db.models import Count
 
 from organizations.models import Organization, User
-from rostracore.tenancy.admin import is_platform
+from rostracore.tenancy.admin import PlatformOnlyAdmin, is_platform
 
 MANAGER_GROUP = "Manager"  # created by migration 0002_manager_group
-
-
-class PlatformOnlyAdmin(admin.ModelAdmin):
-    """Platform staff only. For anyone else the queryset is empty too, so even pages that
-    look an object up before checking permissions (history) cannot tell that it exists."""
-
-    def get_queryset(self, request):
-        rows = super().get_queryset(request)
-        return rows if is_platform(request) else rows.none()
-
-    def has_module_permission(self, request):
-        return is_platform(request)
-
-    def has_view_permission(self, request, obj=None):
-        return is_platform(request)
-
-    def has_add_permission(self, request):
-        return is_platform(request)
-
-    def has_change_permission(self, request, obj=None):
-        return is_platform(request)
-
-    def has_delete_permission(self, request, obj=None):
-        return is_platform(request)
 
 
 @admin.register(Organization)
@@ -60,15 +38,6 @@ class OrganizationAdmin(PlatformOnlyAdmin):
         return org.n_users
 
 
-# Groups are platform-wide (the Manager group holds what managers may do): platform only.
-admin.site.unregister(Group)
-
-
-@admin.register(Group)
-class GroupAdmin(PlatformOnlyAdmin, DjangoGroupAdmin):
-    pass
-
-
 class PlatformUserCreationForm(AdminUserCreationForm):
     def clean_org(self):
         org = self.cleaned_data.get("org")
@@ -82,6 +51,7 @@ class PlatformUserCreationForm(AdminUserCreationForm):
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
+    scoped_by_organization = True  # see get_queryset (restrict_unscoped_admins)
     list_display = ["username", "email", "first_name", "last_name", "is_active", "last_login"]
     search_fields = ["username", "first_name", "last_name", "email"]
     ordering = ["username"]

@@ -22,7 +22,7 @@ class CoverageFilter(admin.SimpleListFilter):
 @admin.register(Shift)
 class ShiftAdmin(TenantModelAdmin):
     list_display = ["start", "end", "site", "client", "guard", "required_grade"]
-    list_filter = [CoverageFilter, "site", "employee", "required_grade"]
+    list_filter = [CoverageFilter, "site", "required_grade"]
     list_select_related = ["site__client", "employee"]
     search_fields = [
         "site__name",

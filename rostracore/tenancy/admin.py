@@ -14,9 +14,8 @@ How a request is scoped:
 - Foreign-key list filters are turned into `TenantRelatedOnlyFilter`, whose choices are the
   related rows the admin's own queryset points at (a plain RelatedFieldListFilter lists
   every organization's rows).
-- The delete confirmation collects related rows with `_ScopedNestedObjects`: it lists only
-  the organization's rows, and refuses the delete if any related row belongs to another
-  organization (which the tenancy core's write checks should make impossible).
+- The delete confirmation collects related rows with `_ScopedNestedObjects`, which lists
+  only the organization's rows.
 - A POSTed action naming a row the admin's queryset cannot see (another organization's, or
   a deleted one) changes nothing and says so.
 - Platform staff (superusers without an organization) have no organization set. The
@@ -53,8 +52,6 @@ from django.utils.text import capfirst
 from rostracore.tenancy.context import current_org, use_org
 from rostracore.tenancy.forms import TenantModelForm
 from rostracore.tenancy.models import ORG_FIELD, TenantModel
-
-OTHER_ORGANIZATION = "rows of another organization"
 
 
 def is_platform(request: HttpRequest) -> bool:
@@ -111,18 +108,16 @@ class TenantRelatedOnlyFilter(admin.RelatedFieldListFilter):
 
 
 class _ScopedNestedObjects(NestedObjects):
-    """Collects only `org_id`'s related rows and counts any row of another organization."""
+    """Collects only `org_id`'s related rows. (Composite foreign keys and row-level security
+    already keep other organizations' rows out; this keeps the admin correct without them.)"""
 
     def __init__(self, *args, org_id: int, **kwargs):
         super().__init__(*args, **kwargs)
         self.org_id = org_id
-        self.foreign = False
 
     def related_objects(self, related_model, related_fields, objs):
         rows = super().related_objects(related_model, related_fields, objs)
         if issubclass(related_model, TenantModel):
-            if rows.exclude(org_id=self.org_id).exists():
-                self.foreign = True
             rows = rows.filter(org_id=self.org_id)
         return rows
 
@@ -361,9 +356,6 @@ class TenantModelAdmin(admin.ModelAdmin):
 
         to_delete = collector.nested(format_callback)
         protected = [format_callback(obj) for obj in collector.protected]
-        if collector.foreign:
-            # Never expected (writes refuse cross-organization references); refuse, unnamed.
-            perms_needed.add(OTHER_ORGANIZATION)
         model_count = {
             model._meta.verbose_name_plural: len(rows)
             for model, rows in collector.model_objs.items()
@@ -394,3 +386,49 @@ class TenantModelAdmin(admin.ModelAdmin):
                 )
             )
         return errors
+
+
+class PlatformOnlyAdmin(admin.ModelAdmin):
+    """An admin for platform staff only. For anyone else the queryset is empty too, so even
+    pages that look an object up before checking permissions (history) cannot tell that it
+    exists. `restrict_unscoped_admins()` applies it to every admin that does not scope."""
+
+    def get_queryset(self, request):
+        rows = super().get_queryset(request)
+        return rows if is_platform(request) else rows.none()
+
+    def has_module_permission(self, request):
+        return is_platform(request)
+
+    def has_view_permission(self, request, obj=None):
+        return is_platform(request)
+
+    def has_add_permission(self, request):
+        return is_platform(request)
+
+    def has_change_permission(self, request, obj=None):
+        return is_platform(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return is_platform(request)
+
+
+def restrict_unscoped_admins(site: admin.AdminSite) -> list[str]:
+    """Make every registered admin that does not scope by organization platform-only.
+
+    Scoping admins are TenantModelAdmins and admins that declare `scoped_by_organization =
+    True` (the user admin). Anything else — a third-party app's admin included — would show
+    every organization's rows to a manager with the permission, so it fails closed.
+    Returns the labels of the models it restricted.
+    """
+    restricted = []
+    for model, model_admin in list(site._registry.items()):
+        if isinstance(model_admin, (TenantModelAdmin, PlatformOnlyAdmin)) or getattr(
+            model_admin, "scoped_by_organization", False
+        ):
+            continue
+        admin_class = type(model_admin)
+        site.unregister(model)
+        site.register(model, type(admin_class.__name__, (PlatformOnlyAdmin, admin_class), {}))
+        restricted.append(model._meta.label)
+    return restricted

@@ -1,4 +1,4 @@
-from tests.crawl.world import http_a, manager_group, world  # noqa: F401  (fixtures)
+from tests.crawl.world import _module_world, http_a, world  # noqa: F401  (fixtures)
 
 
 def pytest_terminal_summary(terminalreporter):

@@ -378,10 +378,10 @@ def _admin_entries() -> dict[str, Entry]:
                 ]
             return [
                 Target(
-                    queries=queries,
+                    queries=queries if index == 0 else [],  # the GETs once, the actions each
                     post={"action": action, "index": "0", "_selected_action": [b_row.pk], **extra},
                 )
-                for action, extra in actions
+                for index, (action, extra) in enumerate(actions)
             ]
 
         entries[f"{prefix}_changelist"] = changelist

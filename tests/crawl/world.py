@@ -11,6 +11,7 @@ org A's manager sent changed any of them.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,14 +21,14 @@ from django.apps import apps
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
-from django.db import models
+from django.db import models, transaction
 from django.test import Client as HttpClient
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from employees.models import Employee
 from organizations.models import Organization, User
-from rostracore.tenancy.context import use_org
+from rostracore.tenancy.context import all_organizations, use_org
 from rostracore.tenancy.models import TenantModel
 from scheduling.models import RosterAssignment, RosterRun
 from tests.factories import (
@@ -151,14 +152,28 @@ def _populate(org: Organization, tag: str, manager: User) -> None:
         RosterAssignment.objects.create(run=run, shift=open_shift, open_reason=f"{tag} reason")
 
 
-@pytest.fixture
-def manager_group(db):
-    """The group created by organizations/migrations/0002_manager_group.py."""
-    return Group.objects.get(name="Manager")
+@pytest.fixture(scope="module")
+def _module_world(django_db_setup, django_db_blocker) -> Iterator[World]:
+    """The world, built once per test module inside a transaction rolled back at its end;
+    each test runs in a savepoint inside it (pytest-django's `db`), so what one test writes
+    is gone before the next. (Building it takes seconds; the crawl has a test per URL.)"""
+    with django_db_blocker.unblock(), all_organizations():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            yield build_world()
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
 
 
 @pytest.fixture
-def world(db, manager_group) -> World:
+def world(_module_world, db) -> World:
+    return _module_world
+
+
+def build_world() -> World:
+    manager_group = Group.objects.get(name="Manager")
     org_a = OrganizationFactory(company_name="Alpha Guarding", slug="alpha")
     org_b = OrganizationFactory(company_name=f"{CANARY} Bravo", slug="bravo")
     manager_a = UserFactory(org=org_a, username="alice@alpha.example")

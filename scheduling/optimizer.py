@@ -1,18 +1,23 @@
 """The roster optimizer: greedy construction, then OR-Tools CP-SAT, week by week.
 
 1. `greedy` builds a valid roster in seconds; it is the hint and the fallback.
-2. `open_lower_bound` proves how many shifts must stay open, whatever the solver does: a
-   max-flow relaxation per week (guards -> guard-durations -> guard-days -> groups of identical
+2. `open_lower_bounds` proves, per week, how many shifts must stay open whatever any solver
+   does: a max-flow relaxation (guards -> guard-durations -> guard-days -> groups of identical
    shifts) that keeps qualifications, leave, the daily and weekly caps and "one shift at a
-   time" and drops the rest rules. Any roster's open shifts >= this bound, so open == bound
-   proves the minimum.
-3. CP-SAT solves one ISO week at a time (weeks before it fixed, so rest rules across the
-   boundary hold), hinted with the greedy roster, minimising the weighted objective of
-   `problem.evaluate` (open shifts first by weight). Big weeks keep, per shift, the `K` most
-   natural candidates (the client's own guards, then flex, then others, spread per post) plus
-   the greedy's choice; the flow bound, which uses every guard, still certifies the result.
+   time" and drops the rest rules. Any valid roster has at least this many open shifts, so
+   open == bound proves the minimum; the bound is also stated in each week's model.
+3. CP-SAT solves one ISO week at a time, the weeks before it fixed (so rest rules across the
+   boundary hold), hinted with the greedy completed on top of them. Each model is solved in
+   two phases: open shifts alone (skipped when the hint already meets the bound), then the
+   full weighted objective of `problem.evaluate` with "open <= phase 1". Weekly rest is a
+   lazy constraint in neighbourhoods (added for guards whose solution lacks it).
+   A small week is one model. A big week is large-neighbourhood search: the open shifts of a
+   site plus every shift of up to HELPERS guards who could work them, then one client's sites
+   at a time ("client cluster" decomposition) for the soft goals; in sub-models, shifts many
+   guards can work keep only a few natural candidates (own client's guards, flex, others,
+   spread per post) plus the hint's guard. Every step is exact against the fixed rest.
 4. A greedy fill pass takes any shift still fillable, the independent checker validates the
-   result, and the better of it and the greedy roster (by `evaluate`) is returned.
+   result, and it is returned unless the greedy roster scores better (by `evaluate`).
 """
 
 from __future__ import annotations

@@ -220,6 +220,8 @@ def run_roster(
     own so the progress page sees it. The draft replaces any earlier draft of this run.
     """
     began = time.monotonic()
+    if run.status == RosterRun.Status.PUBLISHED:
+        raise PublishError("This roster is already published; start a new run instead.")
     RosterRun.objects.filter(pk=run.pk).update(
         status=RosterRun.Status.RUNNING, started_at=timezone.now(), phase="Generating shifts"
     )

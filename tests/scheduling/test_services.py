@@ -110,6 +110,9 @@ def test_publish_copies_the_draft_and_the_next_run_keeps_it(org_a):
         )
         with pytest.raises(PublishError):
             publish_run(run=first)  # already published
+        first.refresh_from_db()
+        with pytest.raises(PublishError):
+            run_roster(run=first)  # a published run is never regenerated
     first.refresh_from_db()
     assert first.status == RosterRun.Status.PUBLISHED
     assert published == 14 == sum(1 for e in assigned.values() if e)

@@ -40,6 +40,7 @@ from django.contrib.admin.utils import (
     quote,
     unquote,
 )
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.core import checks
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import router
@@ -71,6 +72,23 @@ def _manager_for(model):
     if issubclass(model, TenantModel) and current_org() is None:
         return model.all_orgs
     return model._default_manager
+
+
+class _ValidIdsAutocompleteSelect(AutocompleteSelect):
+    """Django's autocomplete widget re-displays a submitted value by filtering on it as an
+    id, so a tampered value like "abc" raised ValueError (a 500) instead of the form's
+    "Select a valid choice". Only values the target field accepts are looked up."""
+
+    def optgroups(self, name, value, attr=None):
+        target = self.field.target_field
+        valid = []
+        for item in value:
+            try:
+                target.to_python(item)
+            except ValidationError:
+                continue
+            valid.append(item)
+        return super().optgroups(name, valid, attr)
 
 
 class TenantAdminForm(TenantModelForm):
@@ -213,6 +231,12 @@ class TenantModelAdmin(admin.ModelAdmin):
         # Platform staff get plain selects: they run in the object's organization, whereas
         # the site-wide autocomplete view would offer every organization's rows.
         return () if is_platform(request) else super().get_autocomplete_fields(request)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if formfield is not None and type(formfield.widget) is AutocompleteSelect:
+            formfield.widget.__class__ = _ValidIdsAutocompleteSelect
+        return formfield
 
     # --- forms -----------------------------------------------------------------------------
 

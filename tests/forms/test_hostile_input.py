@@ -336,12 +336,6 @@ def _admin_url(model, world: World, action: str) -> str:
     return f"{base}add/" if action == "add" else f"{base}{world.a(model).pk}/change/"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Bug: the admin's autocomplete widget (AutocompleteMixin.optgroups) filters the "
-    "re-displayed form's raw value as an id, so a non-integer value raises ValueError (500); "
-    "EmployeeAdmin.assigned_client, SiteAdmin.client, ShiftAdmin.site/employee",
-)
 @pytest.mark.parametrize("model, field", [(Employee, "assigned_client"), (Site, "client")])
 @pytest.mark.parametrize("value", ["abc", "1.5"])
 def test_admin_autocomplete_field_with_a_non_integer_id_is_a_form_error(

@@ -25,6 +25,10 @@ from scheduling.problem import (
     scarcity,
 )
 
+# Within a tier, the best of the first SAMPLE feasible guards (in scarcity order) is taken:
+# big flex pools would otherwise make the greedy quadratic.
+SAMPLE = 24
+
 
 class GuardState:
     """What one guard already works: busy intervals (sorted), minutes per day and week."""
@@ -90,10 +94,15 @@ class RosterState:
 
 
 def qualified_guards(problem: Problem, shift: Shift, cache: dict) -> list[Guard]:
-    """Guards qualified for `shift`, in static preference order (tier, scarcity, id)."""
-    key = (shift.site, shift.grade, shift.armed, shift.induction, shift.end_day)
-    static = cache.get(key)
-    if static is None:
+    """Guards qualified for `shift`, in static preference order (tier, scarcity, id).
+
+    Cached in two levels: who qualifies depends on grade, arms, induction site and date; the
+    order also on the client. Absences are checked per shift, only for guards who have any.
+    """
+    site = shift.site if shift.induction else None
+    qual_key = (shift.grade, shift.armed, site, shift.end_day)
+    qualified = cache.get(qual_key)
+    if qualified is None:
         probe = Shift(
             id=-1,
             site=shift.site,
@@ -107,38 +116,54 @@ def qualified_guards(problem: Problem, shift: Shift, cache: dict) -> list[Guard]
             armed=shift.armed,
             induction=shift.induction,
         )
-        static = [g for g in problem.guards if is_qualified(g, probe)]
-        static.sort(key=lambda g: (preference_tier(g, shift), scarcity(g), g.id))
-        cache[key] = static
-    return [
-        g
-        for g in static
-        if not g.absences or all(not (a < shift.end and shift.start < b) for a, b in g.absences)
-    ]
+        qualified = [g for g in problem.guards if is_qualified(g, probe)]
+        cache[qual_key] = qualified
+    key = (shift.client, *qual_key)
+    ordered = cache.get(key)
+    if ordered is None:
+        ordered = sorted(qualified, key=lambda g: (preference_tier(g, shift), scarcity(g), g.id))
+        absent = [g for g in ordered if g.absences]
+        cache[key] = ordered = (ordered, absent)
+    guards, absent = ordered
+    away = {g.id for g in absent if any(a < shift.end and shift.start < b for a, b in g.absences)}
+    return [g for g in guards if g.id not in away] if away else guards
 
 
-def greedy(problem: Problem, start: Roster | None = None) -> Roster:
-    """A valid roster: `start`'s assignments (if any) kept, open shifts filled greedily."""
+def qualified_count(problem: Problem, shift: Shift, cache: dict) -> int:
+    """How many guards qualify for `shift`, leave aside (cheap; orders the greedy)."""
+    guards = qualified_guards(problem, shift, cache)
+    return len(guards)
+
+
+def greedy(problem: Problem, start: Roster | None = None, weeks: set[int] | None = None) -> Roster:
+    """A valid roster: `start`'s assignments (if any) kept, open shifts filled greedily
+    (only those starting in `weeks`, when given)."""
     roster: Roster = {s.id: s.fixed_guard for s in problem.shifts if s.in_range}
     for shift_id, guard_id in (start or {}).items():
         if guard_id is not None:
             roster[shift_id] = guard_id
     state = RosterState(problem, roster)
     cache: dict = {}
-    todo = [s for s in problem.open_to_fill if roster.get(s.id) is None]
+    todo = [
+        s
+        for s in problem.open_to_fill
+        if roster.get(s.id) is None and (weeks is None or s.week in weeks)
+    ]
     # Week by week; in a week the shifts fewest guards can work first (they are where open
     # shifts appear), then in start order.
-    todo.sort(key=lambda s: (s.week, len(qualified_guards(problem, s, cache)), s.start, s.id))
+    todo.sort(key=lambda s: (s.week, qualified_count(problem, s, cache), s.start, s.id))
     for shift in todo:
         best: tuple | None = None
         best_guard: Guard | None = None
         tier_seen = None
+        feasible = 0
         for guard in qualified_guards(problem, shift, cache):
             tier = preference_tier(guard, shift)
-            if best_guard is not None and tier != tier_seen:
-                break  # a feasible guard in a better tier exists
+            if best_guard is not None and (tier != tier_seen or feasible >= SAMPLE):
+                break  # a feasible guard in a better tier exists, or enough to choose from
             if not state.can_take(guard, shift):
                 continue
+            feasible += 1
             gs = state.guards[guard.id]
             key = (shift.post not in gs.posts, gs.week_minutes[shift.week], scarcity(guard))
             if best is None or key < best:

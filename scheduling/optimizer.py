@@ -36,11 +36,13 @@ from scheduling.checker import check
 from scheduling.greedy import GuardState, greedy, qualified_guards
 from scheduling.problem import (
     HOUR,
+    Guard,
     Problem,
     Roster,
     Score,
     Shift,
     evaluate,
+    is_qualified,
     max_free_gap,
     preference_tier,
 )
@@ -109,7 +111,15 @@ def open_lower_bound(problem: Problem) -> int:
 
 
 def open_lower_bounds(problem: Problem) -> dict[int, int]:
-    """Per week: a proven lower bound on that week's open shifts in any valid roster."""
+    """Per week: a proven lower bound on that week's open shifts in any valid roster.
+
+    Max flow: guard class -> (class, duration) -> (class, duration, day) -> group of
+    simultaneous shifts with the same requirements -> sink. A guard works at most room // d
+    shifts of length >= d in a week and room // shortest in all (daily likewise), and at most
+    one of a group (they overlap). Guards with the same qualifications and fixed load form a
+    class whose capacities are the sums of its members': merging only relaxes, so the bound
+    stays valid and the network stays small.
+    """
     rules = problem.rules
     fixed_day: dict[tuple[int, int], int] = defaultdict(int)
     fixed_week: dict[tuple[int, int], int] = defaultdict(int)
@@ -117,59 +127,87 @@ def open_lower_bounds(problem: Problem) -> dict[int, int]:
         if s.fixed_guard is not None:
             fixed_day[(s.fixed_guard, s.day)] += s.minutes
             fixed_week[(s.fixed_guard, s.week)] += s.minutes
+    day_loads: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for (gid, day), minutes in fixed_day.items():
+        day_loads[gid].append((day, minutes))
     by_week: dict[int, list[Shift]] = defaultdict(list)
     for s in problem.open_to_fill:
         by_week[s.week].append(s)
-    cache: dict = {}
     bounds: dict[int, int] = {}
     for week, shifts in by_week.items():
-        groups: dict[tuple, list[Shift]] = defaultdict(list)
+        classes: dict[tuple, list[Guard]] = defaultdict(list)
+        for g in problem.guards:
+            load = tuple(sorted(day_loads.get(g.id, ())))
+            key = (
+                g.grade,
+                g.registration_expires,
+                g.firearm_expires,
+                g.inducted_sites,
+                g.absences,
+                fixed_week[(g.id, week)],
+                load,
+            )
+            classes[key].append(g)
+        groups: dict[tuple, int] = defaultdict(int)
         for s in shifts:
-            groups[(s.site, s.start, s.end, s.grade, s.armed, s.induction)].append(s)
-        group_list = list(groups.values())
-        # Guard -> (guard, duration) -> (guard, duration, day) -> group of identical shifts.
-        # A guard works at most room // d shifts of length >= d in a week, and at most
-        # room // shortest in all; per day likewise with the daily cap.
-        guard_min: dict[int, int] = {}
-        durations: set[tuple[int, int]] = set()
-        edges: list[tuple[int, int, int, int]] = []  # guard, duration, day, group index
-        for index, members in enumerate(group_list):
-            s = members[0]
-            for g in qualified_guards(problem, s, cache):
-                edges.append((g.id, s.minutes, s.day, index))
-                guard_min[g.id] = min(guard_min.get(g.id, s.minutes), s.minutes)
-                durations.add((g.id, s.minutes))
-        # Node numbering: 0 source, 1 sink, then the others as they come.
+            site = s.site if s.induction else None
+            groups[(s.start, s.end, s.grade, s.armed, site, s.day, s.end_day)] += 1
         node: dict[tuple, int] = {}
 
         def number(key: tuple, node: dict = node) -> int:
             if key not in node:
-                node[key] = len(node) + 2
+                node[key] = len(node) + 2  # 0 source, 1 sink
             return node[key]
 
         tails, heads, caps = [], [], []
-        for g, shortest in guard_min.items():
-            tails.append(0)
-            heads.append(number(("g", g)))
-            caps.append(max(0, (rules.weekly_cap_minutes - fixed_week[(g, week)]) // shortest))
-        for g, minutes in durations:
-            tails.append(number(("g", g)))
-            heads.append(number(("gd", g, minutes)))
-            caps.append(max(0, (rules.weekly_cap_minutes - fixed_week[(g, week)]) // minutes))
-        day_nodes: set[tuple[int, int, int]] = set()
-        for g, minutes, day, index in edges:
-            if (g, minutes, day) not in day_nodes:
-                day_nodes.add((g, minutes, day))
-                tails.append(number(("gd", g, minutes)))
-                heads.append(number(("gdd", g, minutes, day)))
-                caps.append(max(0, (rules.max_daily_minutes - fixed_day[(g, day)]) // minutes))
-            tails.append(number(("gdd", g, minutes, day)))
-            heads.append(number(("s", index)))
-            caps.append(1)  # identical shifts overlap: one guard takes at most one
-        for index, members in enumerate(group_list):
+        for index, ((start, end, grade, armed, site, day, end_day), count) in enumerate(
+            groups.items()
+        ):
+            minutes = end - start
+            probe = Shift(
+                id=-1,
+                site=site or 0,
+                client=0,
+                start=start,
+                end=end,
+                day=day,
+                end_day=end_day,
+                week=week,
+                grade=grade,
+                armed=armed,
+                induction=site is not None,
+            )
             tails.append(number(("s", index)))
             heads.append(1)
-            caps.append(len(members))
+            caps.append(count)
+            for key, members in classes.items():
+                if not is_qualified(members[0], probe):
+                    continue
+                n = len(members)
+                tails.append(number(("cdd", key, minutes, day)))
+                heads.append(number(("s", index)))
+                caps.append(min(n, count))
+        seen: set[tuple] = set()
+        for tail_key in [k for k in node if k[0] == "cdd"]:
+            _, key, minutes, day = tail_key
+            n = len(classes[key])
+            load = dict(key[6])
+            tails.append(number(("cd", key, minutes)))
+            heads.append(node[tail_key])
+            caps.append(n * max(0, (rules.max_daily_minutes - load.get(day, 0)) // minutes))
+            if (key, minutes) not in seen:
+                seen.add((key, minutes))
+                room = rules.weekly_cap_minutes - key[5]
+                tails.append(number(("c", key)))
+                heads.append(number(("cd", key, minutes)))
+                caps.append(n * max(0, room // minutes))
+        shortest: dict[tuple, int] = {}
+        for key, minutes in seen:
+            shortest[key] = min(shortest.get(key, minutes), minutes)
+        for key, minutes in shortest.items():
+            tails.append(0)
+            heads.append(number(("c", key)))
+            caps.append(len(classes[key]) * max(0, (rules.weekly_cap_minutes - key[5]) // minutes))
         flow = max_flow.SimpleMaxFlow()
         flow.add_arcs_with_capacity(
             np.array(tails, dtype=np.int32),
@@ -675,7 +713,12 @@ def solve(
         remaining = deadline - (time.monotonic() - began)
         share = remaining / (len(weeks) - index)
         # The hint: the greedy completed on top of the weeks decided so far (always valid).
-        hint = base if index == 0 else greedy(problem, start=decided)
+        hint = base if index == 0 else greedy(problem, start=decided, weeks={week})
+        if share < 1.0:  # no time left for CP-SAT: keep the hint's week
+            decided.update({s.id: hint.get(s.id) for s in problem.open_to_fill if s.week == week})
+            stats.week_status.append("NO TIME")
+            complete = False
+            continue
         result = _solve_week(problem, week, decided, hint, share, workers, week_bounds.get(week, 0))
         stats.week_status.append(result.status)
         decided.update(result.roster)

@@ -15,10 +15,12 @@ Then, for one user at a time (a manager of each of those sizes, and platform sta
 requests each page through Django's test client in this process — the full middleware,
 tenancy and database stack, no network — `--requests` times after two warm-up requests
 (fewer, at least 3, for a page that would take more than 20 s; the "timed" column says how
-many), and prints queries per page (every SQL statement on the database connections, counted
-with CaptureQueriesContext, including the per-transaction organization setting) and
-the p50/p95 of the wall time per request. The last lines compare the list pages' query
-counts at 10 and at 100,000 employees: N+1 queries would make them differ.
+many), and prints queries per page (every SQL statement on the database connections,
+counted with CaptureQueriesContext, including the per-transaction organization setting) and
+the p50/p95 of the wall time per request. A statement slower than 10 s is cancelled
+(statement_timeout), so a page that slow shows status 500 instead of hanging the run. The
+last lines compare the list pages' query counts at 10 and at 100,000 employees: N+1
+queries would make them differ.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ django.setup()
 
 from django.core.management import call_command  # noqa: E402
 from django.db import connections  # noqa: E402
+from django.db.backends.signals import connection_created  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
@@ -80,7 +83,15 @@ PLATFORM_PAGES = [
     ("admin users", "/admin/organizations/user/"),
 ]
 PAGE_BUDGET_SECONDS = 20
+STATEMENT_TIMEOUT = "10s"  # per SQL statement of a page request; a slower page gets a 500
 LIST_PAGES = ["employee list", "employee list, page 2", "employee list, search", "admin employees"]
+
+
+def _bound_statements(sender, connection, **kwargs) -> None:
+    """Bound every statement of the pages under test (this process's own connections)."""
+    if connection.alias == "default":
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET statement_timeout = '{STATEMENT_TIMEOUT}'")
 
 
 def ensure_data() -> None:
@@ -150,6 +161,8 @@ def main() -> None:
     ]
     for _, user in users:
         _join_manager_group(user)  # data seeded before managers joined the group
+    connections["default"].close()
+    connection_created.connect(_bound_statements)
     users.append(("platform staff", User.objects.using(_alias()).get(username=PLATFORM_USERNAME)))
     from employees.models import Employee
 
@@ -166,7 +179,7 @@ def main() -> None:
     print("-" * len(header))
     results: dict[tuple[str, str], int] = {}
     for label, user in users:
-        client = Client(HTTP_HOST="127.0.0.1")
+        client = Client(HTTP_HOST="127.0.0.1", raise_request_exception=False)
         client.force_login(user)
         pages = PLATFORM_PAGES if user.is_superuser else MANAGER_PAGES
         for page, url in pages:

@@ -16,8 +16,8 @@ per site; every tenth shift open). COPY, one transaction per organization inside
 `use_org(org)` on the operations connection ("owner" when defined: PostgreSQL refuses COPY
 FROM on tables under row-level security); every org_id comes from `use_org` and every
 reference from rows made in that same transaction (tests/operations/test_seed_scale.py checks
-it in SQL). 100 x 1,000 guards x 4 weeks takes about 70 s here. The benchmarks in bench/ use
-this data. Prints what it made and how long it took.
+it in SQL); `--jobs` organizations are seeded side by side (threads, one connection each).
+The benchmarks in bench/ use this data. Prints what it made and how long it took.
 """
 
 import datetime as dt

@@ -82,9 +82,19 @@ class ClientAdmin(TenantModelAdmin):
 
 @admin.register(Site)
 class SiteAdmin(TenantModelAdmin):
-    list_display = ["name", "client", "address"]
-    list_filter = ["client"]
+    list_display = ["name", "client", "address", "min_grade", "armed", "induction_required"]
+    list_filter = ["client", "min_grade", "armed", "induction_required"]
     list_select_related = ["client"]
     search_fields = ["name", "address", "client__client_name"]
     autocomplete_fields = ["client"]
     ordering = ["client__client_name", "name"]
+    fieldsets = [
+        (None, {"fields": ["client", "name", "address"]}),
+        (
+            "Requirements",
+            {
+                "description": "The roster only puts guards here who meet all of them.",
+                "fields": ["min_grade", "armed", "induction_required"],
+            },
+        ),
+    ]

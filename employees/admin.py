@@ -1,3 +1,5 @@
+import datetime as dt
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
@@ -20,6 +22,47 @@ class AssignClientForm(forms.Form):
     )
 
 
+class ExpiryFilter(admin.SimpleListFilter):
+    """A qualification's state today: valid, expiring within 30 days, expired, not recorded."""
+
+    field_name = ""
+    soon = dt.timedelta(days=30)
+
+    def lookups(self, request, model_admin):
+        return [
+            ("valid", "Valid"),
+            ("soon", "Expires within 30 days"),
+            ("expired", "Expired"),
+            ("none", "Not recorded"),
+        ]
+
+    def queryset(self, request, queryset):
+        today = timezone.localdate()
+        field = self.field_name
+        match self.value():
+            case "valid":
+                return queryset.filter(**{f"{field}__gte": today})
+            case "soon":
+                return queryset.filter(**{f"{field}__range": (today, today + self.soon)})
+            case "expired":
+                return queryset.filter(**{f"{field}__lt": today})
+            case "none":
+                return queryset.filter(**{f"{field}__isnull": True})
+        return queryset
+
+
+class PsiraExpiryFilter(ExpiryFilter):
+    title = "PSIRA registration"
+    parameter_name = "psira_registration"
+    field_name = "psira_registration_expires"
+
+
+class FirearmExpiryFilter(ExpiryFilter):
+    title = "firearm competency"
+    parameter_name = "firearm_competency"
+    field_name = "firearm_competency_expires"
+
+
 class AssignmentFilter(admin.SimpleListFilter):
     title = "assignment"
     parameter_name = "assignment"
@@ -38,7 +81,14 @@ class AssignmentFilter(admin.SimpleListFilter):
 @admin.register(Employee)
 class EmployeeAdmin(TenantModelAdmin):
     list_display = ["name", "employee_number", "psira_grade", "assignment", "phone", "is_active"]
-    list_filter = ["is_active", AssignmentFilter, "assigned_client", "psira_grade"]
+    list_filter = [
+        "is_active",
+        AssignmentFilter,
+        "assigned_client",
+        "psira_grade",
+        PsiraExpiryFilter,
+        FirearmExpiryFilter,
+    ]
     list_select_related = ["assigned_client"]
     search_fields = [
         "first_name",
@@ -55,7 +105,18 @@ class EmployeeAdmin(TenantModelAdmin):
     fieldsets = [
         (None, {"fields": ["first_name", "last_name", "employee_number", "is_active"]}),
         ("Assignment", {"fields": ["currently", "assigned_client"]}),
-        ("PSIRA", {"fields": ["psira_number", "psira_grade"]}),
+        (
+            "PSIRA and firearm",
+            {
+                "description": "The roster checks these dates on each shift's day.",
+                "fields": [
+                    "psira_number",
+                    "psira_grade",
+                    "psira_registration_expires",
+                    "firearm_competency_expires",
+                ],
+            },
+        ),
         ("Contact", {"fields": ["phone", "email", "hire_date"]}),
         ("Upcoming shifts", {"fields": ["upcoming_shifts"]}),
     ]

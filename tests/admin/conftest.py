@@ -5,7 +5,18 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from organizations.models import Organization
-from tests.factories import ShiftFactory, UserFactory
+from rostracore.tenancy.context import use_org
+from scheduling.models import RosterAssignment, RosterRun
+from tests.factories import (
+    AbsenceFactory,
+    LabourRulesFactory,
+    PostFactory,
+    RosterRunFactory,
+    ShiftFactory,
+    ShiftPatternFactory,
+    SiteInductionFactory,
+    UserFactory,
+)
 
 CANARY = "CANARYB"
 
@@ -54,4 +65,46 @@ def world(two_orgs, manager_a, manager_b, manager_group):
     two_orgs["alpha"]["user"] = manager_a
     two_orgs["bravo"]["user"] = canary_colleague
     two_orgs["bravo"]["group"] = Group.objects.create(name=f"{CANARY} group")
+    return two_orgs
+
+
+@pytest.fixture
+def scheduling_world(two_orgs, manager_a, manager_b):
+    """Adds to two_orgs (the dict `world` returns) one of each scheduling row per
+    organization: a post with a pattern, labour rules, an induction, an absence, and a
+    roster run with an open draft assignment. Org B's text fields carry the canary."""
+    for slug, tag, manager in (("alpha", "Alpha", manager_a), ("bravo", CANARY, manager_b)):
+        data = two_orgs[slug]
+        org = data["org"]
+        data["post"] = PostFactory(org=org, site=data["site"], name=f"{tag} Gate")
+        data["pattern"] = ShiftPatternFactory(org=org, post=data["post"], name=f"{tag} Day")
+        data["rules"] = LabourRulesFactory(org=org)
+        data["induction"] = SiteInductionFactory(
+            org=org, employee=data["dedicated"], site=data["site"]
+        )
+        data["absence"] = AbsenceFactory(org=org, employee=data["flex"], note=f"{tag} leave")
+        data["run"] = RosterRunFactory(
+            org=org,
+            status=RosterRun.Status.DONE,
+            phase=f"{tag} phase",
+            message=f"{tag} message",
+            created_by=manager,
+            total_shifts=1,
+            open_shifts=1,
+            objective=1000.0,
+            best_bound=900.0,
+        )
+        # Next year: outside the dashboard's week counts.
+        shift = ShiftFactory(
+            org=org,
+            site=data["site"],
+            post=data["post"],
+            pattern=data["pattern"],
+            start=timezone.now().replace(minute=0, second=0, microsecond=0)
+            + dt.timedelta(days=400),
+        )
+        with use_org(org):
+            data["assignment"] = RosterAssignment.objects.create(
+                run=data["run"], shift=shift, open_reason=f"{tag} reason"
+            )
     return two_orgs

@@ -21,7 +21,16 @@ from employees.models import Employee
 from organizations.models import Organization, User
 from rostracore.audit.models import AuditEvent
 from rostracore.tenancy.admin import PlatformOnlyAdmin
-from scheduling.models import Shift
+from scheduling.models import (
+    Absence,
+    LabourRules,
+    Post,
+    RosterAssignment,
+    RosterRun,
+    Shift,
+    ShiftPattern,
+    SiteInduction,
+)
 from tests.admin.conftest import CANARY
 
 MISSING_ID = 10**9
@@ -39,6 +48,13 @@ TARGETS = {
     Site: lambda w: (w["bravo"]["site"], w["alpha"]["site"]),
     Employee: lambda w: (w["bravo"]["dedicated"], w["alpha"]["dedicated"]),
     Shift: lambda w: (w["bravo"]["shift"], w["alpha"]["shift"]),
+    # Scheduling (tests/admin/conftest.py `scheduling_world`). Shift patterns and draft
+    # assignments are inlines of Post and RosterRun, crawled through those pages.
+    Post: lambda w: (w["bravo"]["post"], w["alpha"]["post"]),
+    LabourRules: lambda w: (w["bravo"]["rules"], w["alpha"]["rules"]),
+    SiteInduction: lambda w: (w["bravo"]["induction"], w["alpha"]["induction"]),
+    Absence: lambda w: (w["bravo"]["absence"], w["alpha"]["absence"]),
+    RosterRun: lambda w: (w["bravo"]["run"], w["alpha"]["run"]),
     # The audit trail of B's rows repeats their canary names.
     AuditEvent: lambda w: (
         AuditEvent.all_orgs.filter(org=w["bravo"]["org"]).first(),
@@ -53,8 +69,8 @@ REGISTERED = list(admin.site._registry)
 
 
 @pytest.fixture
-def world(world):
-    """The shared world plus login records of org B's canary user."""
+def world(world, scheduling_world):
+    """The shared world plus scheduling rows and login records of org B's canary user."""
     who = {"username": f"{CANARY}@bravo.example", "ip_address": "10.0.0.2", "user_agent": CANARY}
     world["bravo"]["axes"] = {
         AccessAttempt: AccessAttempt.objects.create(**who, failures_since_start=1),
@@ -145,7 +161,19 @@ def _snapshot_of_b(world) -> dict:
             (model_to_dict(row) for row in model.all_orgs.filter(org=org_b)),
             key=lambda row: row["id"],
         )
-        for model in (Client, Site, Employee, Shift)
+        for model in (
+            Client,
+            Site,
+            Employee,
+            Shift,
+            Post,
+            ShiftPattern,
+            LabourRules,
+            SiteInduction,
+            Absence,
+            RosterRun,
+            RosterAssignment,
+        )
     }
     rows["users"] = sorted(
         User.objects.filter(org=org_b).values("id", "username", "password", "is_active"),
@@ -194,14 +222,17 @@ def test_foreign_id_gets_the_same_response_as_a_missing_id(client_a, world, mode
 
 
 @pytest.mark.parametrize(
-    "model", [User, Client, Site, Employee, Shift], ids=lambda m: m._meta.label
+    "model",
+    [User, Client, Site, Employee, Shift, Post, LabourRules, SiteInduction, Absence, RosterRun],
+    ids=lambda m: m._meta.label,
 )
 def test_manager_opens_own_rows(client_a, world, model):
     """Control for the crawl: org A's own rows are shown (so a hidden B row means scoping)."""
     own = TARGETS[model](world)[1]
     for url in _object_urls(model, own.pk):
         # Managers deactivate colleagues rather than delete them: no delete_user permission.
-        expected = 403 if model is User and url.endswith("/delete/") else 200
+        # Roster runs are view-only (made and published by the roster page).
+        expected = 403 if model in (User, RosterRun) and url.endswith("/delete/") else 200
         assert client_a.get(url).status_code == expected, url
     assert str(own.pk) in client_a.get(_base(model)).content.decode()
 
@@ -238,6 +269,41 @@ def _post_data(model, world) -> dict:
             "password1": "Hacked-pass-123",
             "password2": "Hacked-pass-123",
         },
+        Post: {
+            "site": a["site"].pk,
+            "name": "Hacked",
+            "required_grade": "E",
+            "is_active": "on",
+            "patterns-TOTAL_FORMS": "0",
+            "patterns-INITIAL_FORMS": "0",
+        },
+        LabourRules: {
+            "max_daily_hours": "1",
+            "max_weekly_hours": "1",
+            "max_weekly_overtime_hours": "0",
+            "min_rest_hours": "1",
+            "weekly_rest_hours": "1",
+            "weight_open_shift": "1",
+            "weight_off_client": "1",
+            "weight_post_change": "1",
+            "weight_fairness": "1",
+            "weight_overtime": "1",
+        },
+        SiteInduction: {
+            "employee": a["flex"].pk,
+            "site": a["site"].pk,
+            "completed_on": "2030-01-01",
+        },
+        Absence: {
+            "employee": a["dedicated"].pk,
+            "kind": "unavailable",
+            "start_0": "2030-01-01",
+            "start_1": "08:00",
+            "end_0": "2030-01-02",
+            "end_1": "08:00",
+            "note": "Hacked",
+        },
+        RosterRun: {"status": "published", "start_date": "2030-01-01", "end_date": "2030-02-01"},
         Organization: {"company_name": "Hacked", "slug": "hacked", "timezone": "UTC"},
         Group: {"name": "Hacked"},
     }.get(model, {})

@@ -1,19 +1,21 @@
 import re
+from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
 
 from employees.models import Employee
+from rostracore.tenancy.context import no_org
 from tests.factories import ClientFactory, EmployeeFactory, OrganizationFactory
 
 pytestmark = pytest.mark.django_db
 
 
 def _seed(*args):
-    from io import StringIO
-
+    """Run the command as an operator would: no organization, not in platform mode."""
     out = StringIO()
-    call_command("seed_employees", *args, stdout=out)
+    with no_org():
+        call_command("seed_employees", *args, stdout=out)
     return out.getvalue()
 
 

@@ -11,7 +11,7 @@ from clients.models import Client
 from employees.seeding import create_guards
 from employees.selectors import counts_per_org, org_counts
 from organizations.models import Organization
-from rostracore.tenancy.context import use_org
+from rostracore.tenancy.context import all_organizations, use_org
 
 
 class Command(BaseCommand):
@@ -67,7 +67,9 @@ class Command(BaseCommand):
             )
         )
         self.stdout.write("Active guards per organization:")
-        for org, counts in counts_per_org():
+        with all_organizations():  # an operator's command: totals of every organization
+            totals_per_org = counts_per_org()
+        for org, counts in totals_per_org:
             self.stdout.write(
                 f"  {org.company_name:<30} {counts.employees:>5} guards  "
                 f"{counts.dedicated:>5} dedicated  {counts.flex:>5} flex"

@@ -109,6 +109,15 @@ class Target:
         return f"database {self.dbname!r} on {where}{':' + self.port if self.port else ''}"
 
 
+def add_database_argument(parser) -> None:
+    """The `--database` option shared by backup, restore and verify_backup."""
+    parser.add_argument(
+        "--database",
+        default=default_alias(),
+        help="Django database alias (default: 'owner' if defined, else 'default').",
+    )
+
+
 def target_for(alias: str) -> Target:
     """The connection of Django's `alias`, as libpq parameters (starts the embedded server)."""
     if alias not in settings.DATABASES:

@@ -21,11 +21,7 @@ class Command(BaseCommand):
     help = "Back up the database with pg_dump (custom format) into a timestamped file."
 
     def add_arguments(self, parser):
-        parser.add_argument(
-            "--database",
-            default=backups.default_alias(),
-            help="Django database alias (default: 'owner' if defined, else 'default').",
-        )
+        backups.add_database_argument(parser)
         parser.add_argument(
             "--output-dir",
             default=str(Path(settings.BASE_DIR) / "backups"),

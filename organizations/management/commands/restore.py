@@ -23,11 +23,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("file", help="A dump written by `manage.py backup`.")
-        parser.add_argument(
-            "--database",
-            default=backups.default_alias(),
-            help="Django database alias (default: 'owner' if defined, else 'default').",
-        )
+        backups.add_database_argument(parser)
         parser.add_argument(
             "--dbname", help="Restore into this database on the same server instead."
         )

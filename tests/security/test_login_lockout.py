@@ -16,10 +16,14 @@ def _login(client, username, password):
 def test_after_the_failure_limit_the_correct_password_is_refused_too(manager_a, login_url):
     client = Client()
     url = reverse(login_url)
-    for _ in range(settings.AXES_FAILURE_LIMIT):
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
         response = client.post(url, {"username": manager_a.username, "password": "wrong"})
         assert response.status_code == 200  # the form again, with its error
+    # The failure that reaches the limit locks the account out ...
+    response = client.post(url, {"username": manager_a.username, "password": "wrong"})
+    assert response.status_code == 429
 
+    # ... and from then on the correct password is refused too.
     response = client.post(url, {"username": manager_a.username, "password": DEMO_PASSWORD})
 
     assert response.status_code == 429

@@ -15,7 +15,7 @@ from rostracore.tenancy.operations import EnableTenancy
 AUDITED_TABLES = ["employees", "clients", "clients_site", "scheduling_shift"]
 
 FUNCTION = """
-CREATE FUNCTION audit_row_change() RETURNS trigger
+CREATE OR REPLACE FUNCTION audit_row_change() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
     old_row jsonb := CASE WHEN TG_OP <> 'INSERT' THEN to_jsonb(OLD) END;
@@ -68,6 +68,6 @@ class Migration(migrations.Migration):
 
     operations = [
         EnableTenancy("audit.AuditEvent"),
-        migrations.RunSQL(sql=FUNCTION, reverse_sql="DROP FUNCTION audit_row_change()"),
+        migrations.RunSQL(sql=FUNCTION, reverse_sql="DROP FUNCTION IF EXISTS audit_row_change()"),
         *[_trigger(table) for table in AUDITED_TABLES],
     ]

@@ -18,6 +18,9 @@ def test_check_deploy_reports_no_issues_with_production_settings():
         "ALLOWED_HOSTS": "rostra.example.com",
         "ROSTRACORE_PGDATA": "throwaway",
     }
+    # The browser tests' conftest allows async-unsafe ORM calls in this process; production
+    # never does, and check --deploy would rightly object to it.
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "INFO"],
         cwd=ROOT,

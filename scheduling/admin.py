@@ -1,8 +1,10 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db.models import Count, F, Q
 from django.forms.models import BaseInlineFormSet
+from django.http import HttpResponseRedirect
+from django.urls import reverse
 
 from rostracore.tenancy.admin import (
     TenantAdminForm,
@@ -211,12 +213,31 @@ class LabourRulesAdmin(TenantModelAdmin):
         ),
     ]
 
-    def has_add_permission(self, request):
-        # One per organization: once it exists, a manager edits it instead of adding.
-        # (Platform staff pick the organization first; the form reports a duplicate.)
-        if not super().has_add_permission(request):
-            return False
-        return is_platform(request) or not self.get_queryset(request).exists()
+    # One set per organization. Not via has_add_permission: the admin's app list asks every
+    # admin for it on every page, and that would cost each page a query.
+
+    def _own_rules(self, request) -> LabourRules | None:
+        return None if is_platform(request) else self.get_queryset(request).first()
+
+    def changelist_view(self, request, extra_context=None):
+        if self._own_rules(request) is not None:
+            extra_context = {**(extra_context or {}), "has_add_permission": False}
+        return super().changelist_view(request, extra_context)
+
+    def add_view(self, request, form_url="", extra_context=None):
+        # A manager whose organization has its rules edits them (a crafted POST included).
+        # Platform staff choose the organization; a duplicate is a form error.
+        rules = self._own_rules(request)
+        if rules is not None and self.has_change_permission(request, rules):
+            self.message_user(
+                request,
+                "Your organization already has its labour rules: edit them here.",
+                messages.INFO,
+            )
+            return HttpResponseRedirect(
+                reverse(f"{self.admin_site.name}:scheduling_labourrules_change", args=[rules.pk])
+            )
+        return super().add_view(request, form_url, extra_context)
 
 
 # --- qualifications and availability -------------------------------------------------------

@@ -255,7 +255,10 @@ class TenantModel(models.Model):
         except ValidationError as error:
             errors = error.update_error_dict({})
             moved: dict[str, list] = {}
-            for item in errors.pop(NON_FIELD_ERRORS, []):
+            # A rule on the organization alone ("one per organization") is keyed on `org`,
+            # which no form shows: report it for the whole form instead.
+            unplaced = errors.pop(NON_FIELD_ERRORS, []) + errors.pop(ORG_FIELD, [])
+            for item in unplaced:
                 target = self._unique_target(item)
                 moved.setdefault(target, []).append(item)
             for key, items in moved.items():

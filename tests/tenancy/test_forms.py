@@ -83,3 +83,25 @@ def test_a_plain_form_field_named_org_is_dropped():
             fields = ["first_name"]
 
     assert "org" not in Sneaky().fields
+
+
+def test_a_one_per_organization_rule_is_a_form_error_not_a_500(two_orgs):
+    from scheduling.models import LabourRules
+
+    class RulesForm(TenantModelForm):
+        class Meta:
+            model = LabourRules
+            fields = ["max_weekly_hours"]
+
+    one_per_org = [
+        c
+        for c in LabourRules._meta.constraints
+        if getattr(c, "fields", None) and tuple(c.fields) == ("org",)
+    ]
+    assert one_per_org, "LabourRules should have a one-per-organization constraint"
+    org = two_orgs["alpha"]["org"]
+    with use_org(org):
+        LabourRules.objects.create()
+        form = RulesForm(data={"max_weekly_hours": 45})
+        assert not form.is_valid()
+        assert form.non_field_errors()

@@ -19,6 +19,15 @@ from tests.factories import (
 os.environ.setdefault("ROSTRACORE_PGDATA", "throwaway")
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """Browser tests run last. Playwright's sync API keeps an event loop running in the main
+    thread until the session ends, and asgiref's async_to_sync (the async and ASGI tests)
+    refuses to run in a thread with a running loop. Runs after pytest-django's own ordering;
+    the sort is stable, so everything else keeps its order."""
+    items.sort(key=lambda item: "tests/browser/" in item.nodeid)
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_test_environment, django_db_blocker, request):
     """Create the test database as the owner role; run every test as the runtime role.

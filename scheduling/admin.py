@@ -1,6 +1,6 @@
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Count, F, Q
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpResponseRedirect
@@ -12,7 +12,6 @@ from rostracore.tenancy.admin import (
     TenantTabularInline,
     is_platform,
 )
-from rostracore.tenancy.models import ORG_FIELD
 from scheduling.models import (
     Absence,
     LabourRules,
@@ -149,28 +148,8 @@ class PostAdmin(TenantModelAdmin):
 # --- labour rules: one set per organization ------------------------------------------------
 
 
-class LabourRulesForm(TenantAdminForm):
-    class Meta:
-        model = LabourRules
-        fields = "__all__"
-
-    def _update_errors(self, errors):
-        # The one-per-organization constraint names only `org`, which is no form field:
-        # Django would raise ValueError (a 500). Report it on the form instead.
-        if hasattr(errors, "error_dict") and ORG_FIELD in errors.error_dict:
-            errors.error_dict.pop(ORG_FIELD)
-            errors.error_dict.setdefault(NON_FIELD_ERRORS, []).append(
-                ValidationError(
-                    "This organization already has its labour rules: edit them instead.",
-                    code="unique",
-                )
-            )
-        super()._update_errors(errors)
-
-
 @admin.register(LabourRules)
 class LabourRulesAdmin(TenantModelAdmin):
-    form = LabourRulesForm
     list_display = [
         "__str__",
         "max_daily_hours",

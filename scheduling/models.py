@@ -125,7 +125,13 @@ class LabourRules(TenantModel):
         verbose_name = "labour rules"
         verbose_name_plural = "labour rules"
         constraints = [
-            models.UniqueConstraint(fields=["org"], name="scheduling_labourrules_one_per_org"),
+            models.UniqueConstraint(
+                fields=["org"],
+                name="scheduling_labourrules_one_per_org",
+                violation_error_message=(
+                    "This organization already has its labour rules: edit them instead."
+                ),
+            ),
         ]
 
     def __str__(self) -> str:

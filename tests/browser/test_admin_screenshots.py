@@ -2,9 +2,10 @@
 page and the dashboard (artifacts/screenshots/admin-*.png, git-ignored)."""
 
 import datetime as dt
+from importlib import import_module
 
 import pytest
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.utils import timezone
 
 from tests.factories import (
@@ -25,12 +26,29 @@ pytestmark = [
 ]
 
 
+def _manager_group() -> Group:
+    """The Manager group of the data migrations. Browser tests run last, after transactional
+    tests whose flush emptied every table, so rebuild it from the migration's own list."""
+    group, created = Group.objects.get_or_create(name="Manager")
+    if created:
+        granted = import_module("organizations.migrations.0002_manager_group").PERMISSIONS
+        for app_label, models in granted.items():
+            for model, actions in models.items():
+                group.permissions.add(
+                    *Permission.objects.filter(
+                        content_type__app_label=app_label,
+                        codename__in=[f"{action}_{model}" for action in actions.split()],
+                    )
+                )
+    return group
+
+
 def _company():
     org = OrganizationFactory(company_name="Alpha Guarding", slug="alpha")
     other = OrganizationFactory(company_name="CANARYB Bravo", slug="bravo")
     EmployeeFactory(org=other, first_name="CANARYB", last_name="Hidden")
     manager = UserFactory(org=org, username="thandi@alpha.example", first_name="Thandi")
-    manager.groups.add(Group.objects.get(name="Manager"))
+    manager.groups.add(_manager_group())
     clients = [
         ClientFactory(org=org, client_name=name)
         for name in ("City of Tshwane", "Menlyn Maine Estate", "Sasol Secunda")

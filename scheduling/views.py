@@ -13,7 +13,6 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -23,6 +22,7 @@ from django.views.decorators.http import require_POST
 
 from clients.models import Site
 from employees.models import Employee
+from employees.views import manager_required
 from organizations.models import Organization
 from rostracore.tenancy.context import use_org
 from scheduling import tasks
@@ -33,7 +33,7 @@ from scheduling.services import PublishError, publish_run
 ICAL_SALT = "scheduling.ical-feed"
 
 
-@login_required
+@manager_required
 def home(request: HttpRequest) -> HttpResponse:
     """Roster runs, and the form that starts a new one in the background worker."""
     today = timezone.localdate()
@@ -56,7 +56,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "scheduling/home.html", {"form": form, "runs": runs, "sites": sites})
 
 
-@login_required
+@manager_required
 def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The progress page; refreshes itself until the run is finished."""
     run = get_object_or_404(RosterRun, pk=pk)
@@ -83,7 +83,7 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
+@manager_required
 @require_POST
 def run_publish(request: HttpRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(RosterRun, pk=pk)
@@ -172,7 +172,7 @@ def _run_from(request: HttpRequest) -> RosterRun | None:
     return get_object_or_404(RosterRun, pk=int(run_id))
 
 
-@login_required
+@manager_required
 def site_week(request: HttpRequest, pk: int) -> HttpResponse:
     site = get_object_or_404(Site.objects.select_related("client"), pk=pk)
     run = _run_from(request)
@@ -188,7 +188,7 @@ def site_week(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
+@manager_required
 def guard_week(request: HttpRequest, pk: int) -> HttpResponse:
     guard = get_object_or_404(Employee, pk=pk)
     run = _run_from(request)
@@ -212,7 +212,7 @@ def guard_week(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
-@login_required
+@manager_required
 def export_csv(request: HttpRequest) -> HttpResponse:
     """The roster as CSV: a run's draft (?run=) or the published shifts of ?start..?end."""
     run = _run_from(request)

@@ -176,3 +176,11 @@ def test_manager_cannot_open_other_orgs_roster_pages(client, manager_b, two_orgs
     run.refresh_from_db()
     assert run.status == RosterRun.Status.QUEUED
     assert not Shift.all_orgs.filter(employee__isnull=False).exists()
+
+
+@pytest.mark.django_db
+def test_platform_staff_get_the_pick_an_organization_page_not_a_500(client, platform_user):
+    client.force_login(platform_user)
+    for name in ("scheduling:home", "scheduling:export_csv"):
+        response = client.get(reverse(name))
+        assert response.status_code == 403, name

@@ -13,7 +13,7 @@ class Client(TenantModel):
     is_active = models.BooleanField("active", default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    class Meta:
+    class Meta(TenantModel.Meta):
         db_table = "clients"
         ordering = ["client_name"]
         constraints = [
@@ -49,7 +49,7 @@ class Site(TenantModel):
         default=False, help_text="Only guards inducted at this site may work here."
     )
 
-    class Meta:
+    class Meta(TenantModel.Meta):
         ordering = ["client__client_name", "name"]
         constraints = [
             models.UniqueConstraint(

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from clients.models import Client
+from employees import services
 from employees.models import Employee
 from rostracore.tenancy.admin import TenantModelAdmin
 
@@ -178,7 +179,7 @@ class EmployeeAdmin(TenantModelAdmin):
             form = AssignClientForm(request.POST)
             if form.is_valid():
                 client = form.cleaned_data["client"]
-                count = queryset.update(assigned_client=client)
+                count = services.assign_many_to_client(employees=queryset, client=client)
                 self.message_user(
                     request, f"Assigned {count} guard(s) to {client}.", messages.SUCCESS
                 )
@@ -203,10 +204,25 @@ class EmployeeAdmin(TenantModelAdmin):
 
     @admin.action(description="Move to flex pool", permissions=["change"])
     def move_to_flex_pool(self, request, queryset):
-        count = queryset.update(assigned_client=None)
+        count = services.move_many_to_flex_pool(employees=queryset)
         self.message_user(request, f"Moved {count} guard(s) to the flex pool.", messages.SUCCESS)
 
     @admin.action(description="Deactivate", permissions=["change"])
     def deactivate(self, request, queryset):
-        count = queryset.filter(is_active=True).update(is_active=False)
-        self.message_user(request, f"Deactivated {count} guard(s).", messages.SUCCESS)
+        count, opened = services.deactivate_many(employees=queryset)
+        self.message_user(
+            request,
+            f"Deactivated {count} guard(s); {opened} upcoming shift(s) are open again.",
+            messages.SUCCESS,
+        )
+
+    def save_model(self, request, obj, form, change):
+        """The active flag goes through the service, which reopens a deactivated guard's
+        upcoming shifts; everything else is a plain save."""
+        super().save_model(request, obj, form, change)
+        if change and "is_active" in form.changed_data:
+            opened = services.set_active(employee=obj, active=obj.is_active)
+            if opened:
+                self.message_user(
+                    request, f"{opened} upcoming shift(s) are open again.", messages.WARNING
+                )

@@ -60,7 +60,7 @@ class Employee(TenantModel):
         help_text="Empty: no firearm competency (cannot work armed sites).",
     )
 
-    class Meta:
+    class Meta(TenantModel.Meta):
         db_table = "employees"
         ordering = ["last_name", "first_name", "id"]
         constraints = [

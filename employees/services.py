@@ -7,6 +7,7 @@ rows they fetched through the scoped managers.
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from clients.models import Client
@@ -33,6 +34,36 @@ def move_to_flex_pool(*, employee: Employee) -> Employee:
     employee.assigned_client = None
     employee.save(update_fields=["assigned_client"])
     return employee
+
+
+@transaction.atomic
+def assign_many_to_client(*, employees: QuerySet[Employee], client: Client) -> int:
+    """`assign_to_client` for each guard of `employees` (the admin's bulk action)."""
+    count = 0
+    for employee in employees.select_for_update(of=("self",)):
+        assign_to_client(employee=employee, client=client)
+        count += 1
+    return count
+
+
+@transaction.atomic
+def move_many_to_flex_pool(*, employees: QuerySet[Employee]) -> int:
+    count = 0
+    for employee in employees.select_for_update(of=("self",)):
+        move_to_flex_pool(employee=employee)
+        count += 1
+    return count
+
+
+@transaction.atomic
+def deactivate_many(*, employees: QuerySet[Employee]) -> tuple[int, int]:
+    """Deactivate each active guard of `employees` through `set_active`; returns (guards
+    deactivated, upcoming shifts opened)."""
+    count = opened = 0
+    for employee in employees.filter(is_active=True).select_for_update(of=("self",)):
+        opened += set_active(employee=employee, active=False)
+        count += 1
+    return count, opened
 
 
 @transaction.atomic

@@ -53,7 +53,7 @@ class Shift(TenantModel):
     local_date = models.DateField(null=True, blank=True, help_text="Start date, local time.")
     slot = models.PositiveSmallIntegerField(default=0)
 
-    class Meta:
+    class Meta(TenantModel.Meta):
         ordering = ["start", "site_id"]
         constraints = [
             models.UniqueConstraint(
@@ -121,7 +121,7 @@ class LabourRules(TenantModel):
     )
     weight_overtime = models.PositiveIntegerField(default=5, help_text="Per overtime hour.")
 
-    class Meta:
+    class Meta(TenantModel.Meta):
         verbose_name = "labour rules"
         verbose_name_plural = "labour rules"
         constraints = [
@@ -147,7 +147,7 @@ class SiteInduction(TenantModel):
     site = models.ForeignKey("clients.Site", on_delete=models.CASCADE, related_name="inductions")
     completed_on = models.DateField()
 
-    class Meta:
+    class Meta(TenantModel.Meta):
         constraints = [
             models.UniqueConstraint(
                 fields=["org", "employee", "site"], name="scheduling_induction_once_per_site"
@@ -173,7 +173,7 @@ class Absence(TenantModel):
     end = models.DateTimeField()
     note = models.CharField(max_length=200, blank=True)
 
-    class Meta:
+    class Meta(TenantModel.Meta):
         ordering = ["start"]
         constraints = [
             models.CheckConstraint(
@@ -201,7 +201,7 @@ class Post(TenantModel):
     )
     is_active = models.BooleanField("active", default=True)
 
-    class Meta:
+    class Meta(TenantModel.Meta):
         ordering = ["site_id", "name"]
         constraints = [
             models.UniqueConstraint(
@@ -231,7 +231,7 @@ class ShiftPattern(TenantModel):
     guards = models.PositiveSmallIntegerField("guards per shift", default=1)
     is_active = models.BooleanField("active", default=True)
 
-    class Meta:
+    class Meta(TenantModel.Meta):
         ordering = ["post_id", "start_time"]
         constraints = [
             models.UniqueConstraint(
@@ -289,7 +289,7 @@ class RosterRun(TenantModel):
     elapsed_seconds = models.FloatField(default=0)
     message = models.TextField(blank=True)
 
-    class Meta:
+    class Meta(TenantModel.Meta):
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(
@@ -333,7 +333,7 @@ class RosterAssignment(TenantModel):
     is_fixed = models.BooleanField(default=False)
     open_reason = models.TextField(blank=True)
 
-    class Meta:
+    class Meta(TenantModel.Meta):
         ordering = ["shift__start", "shift_id"]
         constraints = [
             models.UniqueConstraint(

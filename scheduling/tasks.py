@@ -8,6 +8,13 @@ from scheduling.models import RosterRun
 from scheduling.services import run_roster
 
 
+class RosterTaskFailed(RuntimeError):
+    """A roster run failed. Says which run, nothing else: the task results table is shared
+    by every organization (django_tasks_db has no notion of one), so it holds ids and counts,
+    never a message that could name a guard, a site or a client. The run itself records the
+    error, where only its organization reads it."""
+
+
 @task
 def generate_roster(*, org_id: int, run_id: int) -> dict:
     """Solve one roster run in the worker.
@@ -19,5 +26,12 @@ def generate_roster(*, org_id: int, run_id: int) -> dict:
     """
     org = Organization.objects.get(pk=org_id)
     with use_org(org):
-        run = run_roster(run=RosterRun.objects.get(pk=run_id))
+        run = RosterRun.objects.get(pk=run_id)
+        try:
+            run = run_roster(run=run)
+        except Exception:
+            # run_roster logged the error and stored it on the run.
+            raise RosterTaskFailed(
+                f"Roster run {run_id} failed; its page and the worker's log say why."
+            ) from None
         return {"run": run.pk, "filled": run.filled_shifts, "open": run.open_shifts}

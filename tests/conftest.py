@@ -2,6 +2,7 @@ import os
 
 import pytest
 from django.db import connections
+from django.test import TransactionTestCase
 
 from rostracore.tenancy.context import all_organizations
 from rostracore.tenancy.db import OWNER_ALIAS
@@ -19,6 +20,18 @@ from tests.factories import (
 os.environ.setdefault("ROSTRACORE_PGDATA", "throwaway")
 
 
+# What the suite changes from production, and why (nothing else differs):
+# - a fast password hasher: PBKDF2's 1.5M iterations cost 0.55 s per user, and the suite makes
+#   hundreds. tests/security/test_deploy_settings.py proves production hashes with PBKDF2.
+TEST_PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def pytest_configure(config):
+    from django.conf import settings
+
+    settings.PASSWORD_HASHERS = TEST_PASSWORD_HASHERS
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items):
     """Browser tests run last. Playwright's sync API keeps an event loop running in the main
@@ -28,15 +41,26 @@ def pytest_collection_modifyitems(items):
     items.sort(key=lambda item: "tests/browser/" in item.nodeid)
 
 
+# What migrations put in the database and no test may wipe: the schema's history, content
+# types, permissions and the groups data migrations made (the Manager group).
+_SCHEMA_TABLES = (
+    "django_migrations",
+    "django_content_type",
+    "auth_permission",
+    "auth_group",
+    "auth_group_permissions",
+)
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_test_environment, django_db_blocker, request):
     """Create the test database as the owner role; run every test as the runtime role.
 
     Django would create it through "default", but the runtime role may not create
     databases or tables (and must not own them, or row-level security would not bind it).
-    So the owner creates and migrates it, then "default" points at the same database.
-    TRUNCATE is granted to the runtime role in the test database only, for the flush that
-    ends each transactional test.
+    So the owner creates and migrates it, then "default" points at the same database with
+    exactly the privileges production gives the runtime role (no TRUNCATE: transactional
+    tests are cleaned up by the owner, see `_truncate_as_owner`).
     """
     from django.test.utils import setup_databases, teardown_databases
 
@@ -46,26 +70,66 @@ def django_db_setup(django_test_environment, django_db_blocker, request):
             verbosity=verbosity, interactive=False, aliases={OWNER_ALIAS}, serialized_aliases=set()
         )
         connections["default"].creation.set_as_test_mirror(connections[OWNER_ALIAS].settings_dict)
-        runtime = connections["default"].settings_dict["USER"]
-        if runtime != connections[OWNER_ALIAS].settings_dict["USER"]:
-            with connections[OWNER_ALIAS].cursor() as cursor:
-                cursor.execute(f'GRANT TRUNCATE ON ALL TABLES IN SCHEMA public TO "{runtime}"')
-                cursor.execute(
-                    "ALTER DEFAULT PRIVILEGES IN SCHEMA public "
-                    f'GRANT TRUNCATE ON TABLES TO "{runtime}"'
-                )
+        with connections[OWNER_ALIAS].cursor() as cursor:
+            cursor.execute("SELECT array_agg(id) FROM auth_group")
+            _kept_groups[:] = cursor.fetchone()[0] or []
+        TransactionTestCase._fixture_teardown = lambda self: truncate_as_owner()
     yield
     with django_db_blocker.unblock():
         for connection in connections.all():
             connection.close()
+        if _owner_connection is not None:
+            _owner_connection.close()
         teardown_databases(config, verbosity=verbosity)
 
 
-@pytest.fixture(autouse=True)
-def _platform_observer():
-    """Test bodies observe the database like platform staff: `Model.all_orgs` assertions see
-    every organization. Code under test still runs in its own scope: `use_org()` and the
-    middleware switch platform mode off, and the row-level-security tests leave it."""
+_owner_connection = None
+
+
+def owner_connection():
+    """A psycopg connection (autocommit) as the owner role, outside Django's connection
+    handling: for the harness's own setup and cleanup, which no test's `databases` lists."""
+    global _owner_connection
+    import psycopg
+
+    if _owner_connection is None or _owner_connection.closed:
+        params = connections[OWNER_ALIAS].get_connection_params()
+        params.pop("cursor_factory", None)
+        params.pop("context", None)
+        _owner_connection = psycopg.connect(**params, autocommit=True)
+    return _owner_connection
+
+
+_kept_groups: list[int] = []
+
+
+def truncate_as_owner() -> None:
+    """Empty every data table, as the owner, in one TRUNCATE; keep what migrations made.
+
+    Replaces `TransactionTestCase._fixture_teardown` (Django's `flush` through the runtime
+    role), and ends each live world (tests/crawl/world.py). No later test finds the Manager
+    group or the permissions gone, and the runtime role never needs TRUNCATE. Sequences go
+    on counting, so ids are never reused."""
+    with owner_connection().cursor() as cursor:
+        cursor.execute(
+            "SELECT string_agg(quote_ident(tablename), ', ') FROM pg_tables "
+            "WHERE schemaname = 'public' AND NOT tablename = ANY(%s)",
+            [list(_SCHEMA_TABLES)],
+        )
+        tables = cursor.fetchone()[0]
+        cursor.execute(f"TRUNCATE {tables} CASCADE")
+        cursor.execute(
+            "DELETE FROM auth_group_permissions WHERE NOT group_id = ANY(%s)", [_kept_groups]
+        )
+        cursor.execute("DELETE FROM auth_group WHERE NOT id = ANY(%s)", [_kept_groups])
+
+
+@pytest.fixture
+def observer():
+    """Platform mode for a test body that inspects every organization's rows through
+    `Model.all_orgs` (reads only: row-level security lets platform mode write nothing).
+    Ask for it by name. Code under test runs in the scope it sets up itself: requests get
+    theirs from the middleware, services and tasks from `use_org()`."""
     with all_organizations():
         yield
 

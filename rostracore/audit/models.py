@@ -47,7 +47,7 @@ class AuditEvent(TenantModel):
         help_text="Created/deleted: the whole row. Changed: {column: [before, after]}."
     )
 
-    class Meta:
+    class Meta(TenantModel.Meta):
         db_table = "audit_events"
         ordering = ["-changed_at", "-id"]
         indexes = [

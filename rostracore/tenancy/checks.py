@@ -1,7 +1,7 @@
 """System checks: every tenant model uses the tenancy core as intended.
 
 `manage.py check` (run by the test command and CI) fails when a model subclassing
-TenantModel lost its scoped default manager, or has a uniqueness rule that does not include
+TenantModel lost its scoped default or base manager, or has a uniqueness rule that does not include
 the organization (a globally unique column tells org A whether org B has a value).
 """
 
@@ -9,7 +9,7 @@ from django.apps import apps
 from django.core import checks
 from django.db import models
 
-from rostracore.tenancy.models import ORG_FIELD, TenantManager, TenantModel
+from rostracore.tenancy.models import ORG_FIELD, TenantBaseManager, TenantManager, TenantModel
 
 
 @checks.register(checks.Tags.models)
@@ -36,6 +36,17 @@ def check_tenant_model(model: type[TenantModel]) -> list[checks.CheckMessage]:
                 hint="Declare `objects = TenantManager()` first, or don't override it.",
                 obj=model,
                 id="tenancy.E001",
+            )
+        )
+    if not isinstance(model._base_manager, TenantBaseManager):
+        errors.append(
+            checks.Error(
+                f"{model._meta.label}'s base manager is {type(model._base_manager).__name__}, "
+                "not TenantBaseManager: save(), refresh_from_db() and foreign-key access "
+                "would ignore the current organization.",
+                hint="Subclass the base Meta: `class Meta(TenantModel.Meta):`.",
+                obj=model,
+                id="tenancy.E004",
             )
         )
     for field in model._meta.concrete_fields:

@@ -5,6 +5,11 @@ the setting `rostracore.org_id`, and allow platform reads when `rostracore.all_o
 This module sets both (and the acting user, for the audit trail) from the ContextVars, per
 transaction, on the connection that runs the query:
 
+- through a plain cursor of its own, never the cursor that runs the query: for a named
+  (server-side) cursor — `QuerySet.iterator()`, every `ModelChoiceField` — psycopg would
+  send `DECLARE … FOR SELECT set_config(…)`, which declares a cursor and runs nothing.
+  A value is recorded as applied only after the server executed it;
+
 - with `set_config(..., true)` (transaction-local), never a session-level SET, so nothing
   survives into the next request on a pooled connection (PgBouncer transaction pooling
   included);
@@ -49,26 +54,31 @@ def _wanted() -> tuple[str, str, str]:
     )
 
 
-def _apply(raw_cursor, wanted: tuple[str, str, str]) -> None:
-    raw_cursor.execute(_SET_SQL, wanted)
+def _apply(raw_connection, wanted: tuple[str, str, str]) -> None:
+    """Run the settings on a plain (client-side, unnamed) cursor of the raw connection."""
+    with raw_connection.cursor() as cursor:
+        cursor.execute(_SET_SQL, wanted)
 
 
 def set_org_per_transaction(execute, sql, params, many, context):
     """An execute wrapper (Django's `connection.execute_wrappers`)."""
     connection = context["connection"]
-    raw_cursor = context["cursor"].cursor
+    raw_connection = connection.connection
     wanted = _wanted()
     if connection.get_autocommit():
         if wanted == _NOTHING:
             return execute(sql, params, many, context)
-        with connection.connection.transaction():
-            _apply(raw_cursor, wanted)
+        # A server-side cursor in autocommit mode is declared WITH HOLD: its rows are
+        # materialised when this short transaction commits, with the settings in force.
+        with raw_connection.transaction():
+            _apply(raw_connection, wanted)
             return execute(sql, params, many, context)
 
-    if connection.connection.info.transaction_status == TransactionStatus.IDLE:
+    if raw_connection.info.transaction_status == TransactionStatus.IDLE:
         connection.rostracore_applied = _NOTHING  # a new transaction starts with nothing set
     if getattr(connection, "rostracore_applied", None) != wanted:
-        _apply(raw_cursor, wanted)
+        connection.rostracore_applied = None  # unknown until the server has run them
+        _apply(raw_connection, wanted)
         connection.rostracore_applied = wanted
     result = execute(sql, params, many, context)
     if isinstance(sql, str) and sql.lstrip().upper().startswith("ROLLBACK TO SAVEPOINT"):
@@ -85,9 +95,21 @@ def install_wrapper(sender, connection, **kwargs) -> None:
         connection.execute_wrappers.append(set_org_per_transaction)
 
 
+# Tables only migrations write: the schema's history, content types, permissions and which
+# group holds which permission. The runtime role reads them; a bug in a request can't grant
+# the Manager group every permission or rewrite the migration history.
+SCHEMA_TABLES = (
+    "django_migrations",
+    "django_content_type",
+    "auth_permission",
+    "auth_group_permissions",
+)
+
+
 def grant_runtime_role(using: str = OWNER_ALIAS, **kwargs) -> None:
-    """`post_migrate` receiver: let the runtime role read and write every table the owner
-    made, now and in the future — and nothing more (no DDL, no TRUNCATE, no ownership)."""
+    """`post_migrate` receiver: let the runtime role read every table the owner made, and
+    write those it serves requests with (not SCHEMA_TABLES), now and in the future — and
+    nothing more (no DDL, no TRUNCATE, no ownership)."""
     from django.db import connections
 
     if using != OWNER_ALIAS or OWNER_ALIAS not in settings.DATABASES:
@@ -111,3 +133,11 @@ def grant_runtime_role(using: str = OWNER_ALIAS, **kwargs) -> None:
             "ALTER DEFAULT PRIVILEGES IN SCHEMA public "
             f"GRANT USAGE, SELECT ON SEQUENCES TO {quoted}"
         )
+        cursor.execute(
+            "SELECT string_agg(quote_ident(tablename), ', ') FROM pg_tables "
+            "WHERE schemaname = 'public' AND tablename = ANY(%s)",
+            [list(SCHEMA_TABLES)],
+        )
+        tables = cursor.fetchone()[0]
+        if tables:
+            cursor.execute(f"REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON {tables} FROM {quoted}")

@@ -20,6 +20,15 @@ organization's row or a foreign key to another organization's row; `bulk_create`
 
 `Model.all_orgs` is the one escape hatch (a plain manager): platform code, data migrations
 and cross-organization reports use it, deliberately and greppably.
+
+Django's own machinery uses `_base_manager`, not the default manager: the UPDATE of
+`save()`, `refresh_from_db()`, forward foreign-key access, deletion cascades and the admin's
+`r/<ct>/<id>/` shortcut (TENANCY.md 21). Every tenant model's base manager (set by
+`TenantModel.Meta.base_manager_name`, which each model's Meta inherits) is a
+`TenantBaseManager`: inside `use_org(org)` it sees and writes only that organization's rows;
+without an organization it is plain (platform staff's admin, whose reads row-level security
+still bounds) — it cannot fail closed, because Django calls it in places no tenant code
+controls.
 """
 
 from __future__ import annotations
@@ -172,6 +181,66 @@ class TenantManager(models.Manager.from_queryset(TenantQuerySet)):
         )
 
 
+class TenantBaseQuery(Query):
+    """Adds `org_id = <current organization>` when one is set (the base manager's query)."""
+
+    def get_compiler(self, using=None, connection=None, elide_empty=True):
+        org = current_org()
+        if org is None:
+            return super().get_compiler(using, connection, elide_empty)
+        scoped = self.clone()
+        scoped.__class__ = Query
+        scoped.add_q(Q(**{f"{ORG_FIELD}_id": org.pk}))
+        return scoped.get_compiler(using, connection, elide_empty)
+
+
+class TenantBaseQuerySet(models.QuerySet):
+    """Writes through the base manager (`save()`'s UPDATE, cascades) stay in the current
+    organization: UpdateQuery and DeleteQuery lose TenantBaseQuery's class, so the filter is
+    added before Django converts the query."""
+
+    def _scoped(self) -> TenantBaseQuerySet:
+        org = current_org()
+        if org is None:
+            return self
+        clone = self._chain()
+        clone.query.add_q(Q(**{f"{ORG_FIELD}_id": org.pk}))
+        return clone
+
+    def update(self, **kwargs):
+        return super(TenantBaseQuerySet, self._scoped()).update(**kwargs)
+
+    update.alters_data = True
+
+    def _update(self, values, returning_fields=None):
+        return super(TenantBaseQuerySet, self._scoped())._update(values, returning_fields)
+
+    _update.alters_data = True
+
+    def delete(self):
+        return super(TenantBaseQuerySet, self._scoped()).delete()
+
+    delete.alters_data = True
+    delete.queryset_only = True
+
+    def _raw_delete(self, using):
+        return super(TenantBaseQuerySet, self._scoped())._raw_delete(using)
+
+    _raw_delete.alters_data = True
+
+
+class TenantBaseManager(models.Manager.from_queryset(TenantBaseQuerySet)):
+    """Base manager of every tenant model (see the module docstring)."""
+
+    def get_queryset(self) -> TenantBaseQuerySet:
+        return self._queryset_class(
+            model=self.model,
+            query=TenantBaseQuery(self.model),
+            using=self._db,
+            hints=self._hints,
+        )
+
+
 class TenantModel(models.Model):
     """Base for every model that belongs to one organization (column `org_id`)."""
 
@@ -185,9 +254,14 @@ class TenantModel(models.Model):
     objects = TenantManager()
     # The deliberate escape hatch for platform code. Grep for `all_orgs` to audit its uses.
     all_orgs = models.Manager()  # noqa: DJ012 (ruff takes a second manager for a field)
+    # Django's internal manager (see the module docstring); never used by name.
+    scoped_base = TenantBaseManager()
 
     class Meta:
+        """Each tenant model's Meta subclasses this one: `class Meta(TenantModel.Meta)`."""
+
         abstract = True
+        base_manager_name = "scoped_base"
 
     def save(self, *args, **kwargs) -> None:
         self._check_org_for_write("save")

@@ -4,10 +4,12 @@
 
 1. a unique key `(org_id, id)`, the target of composite foreign keys;
 2. row-level security, ENABLEd and FORCEd (so the table owner is bound too unless it has
-   BYPASSRLS), with one policy `tenant_isolation` that compares `org_id` with the
-   per-transaction setting `rostracore.org_id` (no subquery, so the tables can later be
-   distributed by org_id; see docs/scaling.md). Platform mode (`rostracore.all_orgs`) may
-   read every row; nobody may write a row of another organization than the current one;
+   BYPASSRLS), with one policy per command (`tenant_select`, `tenant_insert`, ...) that
+   compares `org_id` with the per-transaction setting `rostracore.org_id` (no subquery, so
+   the tables can later be distributed by org_id; see docs/scaling.md). Platform mode
+   (`rostracore.all_orgs`) may read every row — SELECT only: DELETE checks nothing but
+   USING, so a read clause in a FOR ALL policy would let platform mode delete every row.
+   INSERT, UPDATE and DELETE need the row's own organization to be the current one;
 3. composite foreign keys `(org_id, <fk>_id) -> <target>(org_id, id)` for every foreign key
    to another tenant table, so the database refuses a reference across organizations
    (plain foreign-key checks bypass row-level security, so RLS alone would not).
@@ -23,9 +25,34 @@ from __future__ import annotations
 from django.db.migrations.operations.base import Operation
 
 ORG_COLUMN = "org_id"
-POLICY = "tenant_isolation"
 CURRENT_ORG = "nullif(current_setting('rostracore.org_id', true), '')::bigint"
 ALL_ORGS = "current_setting('rostracore.all_orgs', true) = 'on'"
+OWN_ROW = f"{ORG_COLUMN} = {CURRENT_ORG}"
+# One policy per command: (name, command, USING, WITH CHECK).
+POLICIES = (
+    ("tenant_select", "SELECT", f"{OWN_ROW} OR {ALL_ORGS}", None),
+    ("tenant_insert", "INSERT", None, OWN_ROW),
+    ("tenant_update", "UPDATE", OWN_ROW, OWN_ROW),
+    ("tenant_delete", "DELETE", OWN_ROW, None),
+)
+# Before 2026-12: one FOR ALL policy (see ReplaceForAllPolicy).
+LEGACY_POLICY = "tenant_isolation"
+
+
+def create_policies(schema_editor, table: str) -> None:
+    quote = schema_editor.quote_name
+    for name, command, using, check in POLICIES:
+        sql = f"CREATE POLICY {name} ON {quote(table)} FOR {command}"
+        if using:
+            sql += f" USING ({using})"
+        if check:
+            sql += f" WITH CHECK ({check})"
+        schema_editor.execute(sql)
+
+
+def drop_policies(schema_editor, table: str) -> None:
+    for name, *_ in POLICIES:
+        schema_editor.execute(f"DROP POLICY IF EXISTS {name} ON {schema_editor.quote_name(table)}")
 
 
 def is_tenant_model(model) -> bool:
@@ -93,11 +120,7 @@ class EnableTenancy(Operation):
             table = quote(model._meta.db_table)
             schema_editor.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
             schema_editor.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
-            schema_editor.execute(
-                f"CREATE POLICY {POLICY} ON {table} "
-                f"USING ({ORG_COLUMN} = {CURRENT_ORG} OR {ALL_ORGS}) "
-                f"WITH CHECK ({ORG_COLUMN} = {CURRENT_ORG})"
-            )
+            create_policies(schema_editor, model._meta.db_table)
         for model in models:
             table = model._meta.db_table
             for field in tenant_foreign_keys(model):
@@ -124,7 +147,8 @@ class EnableTenancy(Operation):
                 )
         for model in models:
             table = quote(model._meta.db_table)
-            schema_editor.execute(f"DROP POLICY IF EXISTS {POLICY} ON {table}")
+            drop_policies(schema_editor, model._meta.db_table)
+            schema_editor.execute(f"DROP POLICY IF EXISTS {LEGACY_POLICY} ON {table}")
             schema_editor.execute(f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY")
             schema_editor.execute(f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY")
         for model in models:
@@ -139,3 +163,44 @@ class EnableTenancy(Operation):
     @property
     def migration_name_fragment(self) -> str:
         return "enable_tenancy"
+
+
+class ReplaceForAllPolicy(Operation):
+    """Replace the single FOR ALL policy of every table that still has one with the policies
+    per command (TENANCY.md 19). Finds the tables in the catalogue, so it names no app."""
+
+    reversible = True
+    reduces_to_sql = False
+    category = None
+
+    def deconstruct(self):
+        return (self.__class__.__qualname__, [], {})
+
+    def state_forwards(self, app_label, state) -> None:
+        pass
+
+    def _tables_with(self, schema_editor, policy: str) -> list[str]:
+        with schema_editor.connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT tablename FROM pg_policies WHERE schemaname = current_schema() "
+                "AND policyname = %s ORDER BY tablename",
+                [policy],
+            )
+            return [row[0] for row in cursor.fetchall()]
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state) -> None:
+        for table in self._tables_with(schema_editor, LEGACY_POLICY):
+            quoted = schema_editor.quote_name(table)
+            schema_editor.execute(f"DROP POLICY {LEGACY_POLICY} ON {quoted}")
+            create_policies(schema_editor, table)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state) -> None:
+        for table in self._tables_with(schema_editor, POLICIES[0][0]):
+            drop_policies(schema_editor, table)
+            schema_editor.execute(
+                f"CREATE POLICY {LEGACY_POLICY} ON {schema_editor.quote_name(table)} "
+                f"USING ({OWN_ROW} OR {ALL_ORGS}) WITH CHECK ({OWN_ROW})"
+            )
+
+    def describe(self) -> str:
+        return "Row-level security: one policy per command instead of FOR ALL"

@@ -36,7 +36,7 @@ def test_assign_shows_only_own_active_clients(client_a, world):
     assert str(flex) in page
 
 
-def test_assign_moves_selected_guards_to_the_client(client_a, world):
+def test_assign_moves_selected_guards_to_the_client(client_a, world, observer):
     a = world["alpha"]
     response = client_a.post(
         CHANGELIST,
@@ -52,7 +52,7 @@ def test_assign_moves_selected_guards_to_the_client(client_a, world):
     assert _messages(response) == ["Assigned 1 guard(s) to Alpha Client."]
 
 
-def test_assign_to_another_orgs_client_changes_nothing_and_says_why(client_a, world):
+def test_assign_to_another_orgs_client_changes_nothing_and_says_why(client_a, world, observer):
     a, b = world["alpha"], world["bravo"]
     before = _state(a["flex"], a["dedicated"])
     response = client_a.post(
@@ -70,7 +70,9 @@ def test_assign_to_another_orgs_client_changes_nothing_and_says_why(client_a, wo
     assert CANARY not in response.content.decode()
 
 
-def test_action_naming_another_orgs_employee_changes_nothing_and_says_why(client_a, world):
+def test_action_naming_another_orgs_employee_changes_nothing_and_says_why(
+    client_a, world, observer
+):
     a, b = world["alpha"], world["bravo"]
     everyone = (a["flex"], a["dedicated"], b["flex"], b["dedicated"])
     before = _state(*everyone)
@@ -90,7 +92,7 @@ def test_action_naming_another_orgs_employee_changes_nothing_and_says_why(client
     assert _state(*everyone) == before
 
 
-def test_move_to_flex_pool(client_a, world):
+def test_move_to_flex_pool(client_a, world, observer):
     a = world["alpha"]
     response = client_a.post(
         CHANGELIST,
@@ -101,7 +103,7 @@ def test_move_to_flex_pool(client_a, world):
     assert _messages(response) == ["Moved 1 guard(s) to the flex pool."]
 
 
-def test_deactivate(client_a, world):
+def test_deactivate(client_a, world, observer):
     a = world["alpha"]
     response = client_a.post(
         CHANGELIST,
@@ -113,11 +115,41 @@ def test_deactivate(client_a, world):
     )
     assert response.status_code == 302
     assert _state(a["dedicated"], a["flex"]) == [(a["client"].pk, False), (None, False)]
-    assert _messages(response) == ["Deactivated 2 guard(s)."]
+    assert _messages(response) == ["Deactivated 2 guard(s); 1 upcoming shift(s) are open again."]
     assert _state(world["bravo"]["dedicated"])[0][1] is True
+    # Through employees.services.set_active: the guard's upcoming shift is open again (on
+    # the main of 2026-12-01 the action's queryset.update() left the guard on it).
+    assert _shift_guard(a["shift"]) is None
+    assert _shift_guard(world["bravo"]["shift"]) == world["bravo"]["dedicated"].pk
 
 
-def test_select_across_acts_on_own_rows_only(client_a, world):
+def test_unticking_active_on_the_change_form_reopens_upcoming_shifts(client_a, world, observer):
+    a = world["alpha"]
+    guard = a["dedicated"]
+    url = f"{CHANGELIST}{guard.pk}/change/"
+    page = client_a.get(url)
+    form = page.context["adminform"].form
+    data = {
+        name: value
+        for name, value in form.initial.items()
+        if value is not None and name in form.fields
+    }
+    data.pop("is_active")
+    data["assigned_client"] = guard.assigned_client_id
+    response = client_a.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert _state(guard) == [(a["client"].pk, False)]
+    assert _shift_guard(a["shift"]) is None
+    assert "1 upcoming shift(s) are open again." in _messages(response)
+
+
+def _shift_guard(shift) -> int | None:
+    from scheduling.models import Shift
+
+    return Shift.all_orgs.values_list("employee_id", flat=True).get(pk=shift.pk)
+
+
+def test_select_across_acts_on_own_rows_only(client_a, world, observer):
     response = client_a.post(
         CHANGELIST,
         {

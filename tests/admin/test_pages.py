@@ -62,7 +62,7 @@ def _employee_form(number: str) -> dict:
     }
 
 
-def test_duplicate_client_name_is_a_form_error(client_a, world):
+def test_duplicate_client_name_is_a_form_error(client_a, world, observer):
     response = client_a.post("/admin/clients/client/add/", _client_form("Alpha Client"))
     assert response.status_code == 200
     assert response.context["adminform"].form.errors == {
@@ -71,14 +71,14 @@ def test_duplicate_client_name_is_a_form_error(client_a, world):
     assert Client.all_orgs.filter(client_name="Alpha Client").count() == 1
 
 
-def test_another_orgs_client_name_is_free(client_a, world):
+def test_another_orgs_client_name_is_free(client_a, world, observer):
     """No cross-organization oracle: B's name is not "taken" for A."""
     response = client_a.post("/admin/clients/client/add/", _client_form("CANARYB Client"))
     assert response.status_code == 302
     assert Client.all_orgs.filter(client_name="CANARYB Client").count() == 2
 
 
-def test_duplicate_employee_number_is_a_form_error(client_a, world):
+def test_duplicate_employee_number_is_a_form_error(client_a, world, observer):
     taken = world["alpha"]["flex"].employee_number
     response = client_a.post("/admin/employees/employee/add/", _employee_form(taken))
     assert response.status_code == 200

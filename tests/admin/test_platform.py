@@ -33,7 +33,7 @@ def test_add_asks_for_the_organization_first(platform_client, world):
     assert "choose the organization" in page
 
 
-def test_add_in_a_chosen_org_offers_only_that_orgs_rows(platform_client, world):
+def test_add_in_a_chosen_org_offers_only_that_orgs_rows(platform_client, world, observer):
     org_b = world["bravo"]["org"]
     page = platform_client.get(f"/admin/employees/employee/add/?org={org_b.pk}").content.decode()
     assert "CANARYB Client" in page  # a plain select (no autocomplete) of B's clients
@@ -54,7 +54,7 @@ def test_add_in_a_chosen_org_offers_only_that_orgs_rows(platform_client, world):
     assert (made.org_id, made.assigned_client_id) == (org_b.pk, world["bravo"]["client"].pk)
 
 
-def test_platform_cannot_point_a_row_at_another_orgs_client(platform_client, world):
+def test_platform_cannot_point_a_row_at_another_orgs_client(platform_client, world, observer):
     guard = world["bravo"]["flex"]
     response = platform_client.post(
         f"/admin/employees/employee/{guard.pk}/change/",
@@ -72,7 +72,7 @@ def test_platform_cannot_point_a_row_at_another_orgs_client(platform_client, wor
     assert Employee.all_orgs.get(pk=guard.pk).assigned_client_id is None
 
 
-def test_platform_edits_and_duplicate_is_a_form_error(platform_client, world):
+def test_platform_edits_and_duplicate_is_a_form_error(platform_client, world, observer):
     client = world["bravo"]["client"]
     url = f"/admin/clients/client/{client.pk}/change/"
     form = {"is_active": "on", "sites-TOTAL_FORMS": "0", "sites-INITIAL_FORMS": "0"}
@@ -89,7 +89,7 @@ def test_platform_edits_and_duplicate_is_a_form_error(platform_client, world):
     }
 
 
-def test_platform_action_takes_one_org_at_a_time(platform_client, world):
+def test_platform_action_takes_one_org_at_a_time(platform_client, world, observer):
     a, b = world["alpha"], world["bravo"]
     response = platform_client.post(
         "/admin/employees/employee/",

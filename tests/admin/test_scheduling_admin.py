@@ -264,7 +264,7 @@ def test_inline_cannot_edit_another_orgs_pattern(client_a, sched):
 # --- own rows: what managers get ------------------------------------------------------------
 
 
-def test_manager_adds_a_post_with_patterns(client_a, sched):
+def test_manager_adds_a_post_with_patterns(client_a, sched, observer):
     a = sched["alpha"]
     data = _post_form(
         a["site"],
@@ -290,7 +290,7 @@ def test_post_changelist_counts_active_patterns(client_a, sched):
     assert "Alpha Client" in response.content.decode()
 
 
-def test_duplicate_post_name_on_a_site_is_a_form_error(client_a, sched):
+def test_duplicate_post_name_on_a_site_is_a_form_error(client_a, sched, observer):
     a = sched["alpha"]
     response = client_a.post("/admin/scheduling/post/add/", _post_form(a["site"], "Alpha Gate"))
     assert response.status_code == 200
@@ -300,7 +300,7 @@ def test_duplicate_post_name_on_a_site_is_a_form_error(client_a, sched):
     assert Post.all_orgs.filter(name="Alpha Gate").count() == 1
 
 
-def test_another_orgs_post_name_is_free(client_a, sched):
+def test_another_orgs_post_name_is_free(client_a, sched, observer):
     """No oracle: B's post name on A's site is not "taken"."""
     response = client_a.post(
         "/admin/scheduling/post/add/", _post_form(sched["alpha"]["site"], f"{CANARY} Gate")
@@ -313,7 +313,7 @@ def _inline_errors(response) -> list:
     return [formset.formset.errors for formset in response.context["inline_admin_formsets"]]
 
 
-def test_duplicate_pattern_name_is_a_form_error(client_a, sched):
+def test_duplicate_pattern_name_is_a_form_error(client_a, sched, observer):
     a = sched["alpha"]
     url = f"/admin/scheduling/post/{a['post'].pk}/change/"
     existing = {
@@ -341,7 +341,7 @@ def test_duplicate_pattern_name_is_a_form_error(client_a, sched):
     assert ShiftPattern.all_orgs.filter(post=a["post"]).count() == 1
 
 
-def test_duplicate_induction_is_a_form_error(client_a, sched):
+def test_duplicate_induction_is_a_form_error(client_a, sched, observer):
     a = sched["alpha"]
     data = {"employee": a["dedicated"].pk, "site": a["site"].pk, "completed_on": "2030-01-01"}
     response = client_a.post("/admin/scheduling/siteinduction/add/", data)
@@ -364,7 +364,7 @@ def test_absence_changelist_filters_by_kind_and_date(client_a, sched):
     assert [r.pk for r in response.context["cl"].result_list] == [sched["alpha"]["absence"].pk]
 
 
-def test_labour_rules_are_one_per_organization(client_a, sched):
+def test_labour_rules_are_one_per_organization(client_a, sched, observer):
     a, b = sched["alpha"], sched["bravo"]
     change_url = f"/admin/scheduling/labourrules/{a['rules'].pk}/change/"
     # No "Add" button on the changelist (the sidebar's Add link redirects, see below).
@@ -382,9 +382,10 @@ def test_labour_rules_are_one_per_organization(client_a, sched):
     assert LabourRules.all_orgs.get(org=b["org"]).max_weekly_hours == 48
 
 
-def test_manager_without_rules_adds_them_once(client_a, sched):
+def test_manager_without_rules_adds_them_once(client_a, sched, observer):
     a = sched["alpha"]
-    LabourRules.all_orgs.filter(org=a["org"]).delete()
+    with use_org(a["org"]):
+        LabourRules.objects.all().delete()
     assert client_a.get("/admin/scheduling/labourrules/").context["has_add_permission"] is True
     page = client_a.get("/admin/scheduling/labourrules/add/")
     assert page.status_code == 200
@@ -396,7 +397,7 @@ def test_manager_without_rules_adds_them_once(client_a, sched):
     assert LabourRules.all_orgs.get(org=a["org"]).max_weekly_hours == 45
 
 
-def test_platform_duplicate_labour_rules_is_a_form_error(platform_client, sched):
+def test_platform_duplicate_labour_rules_is_a_form_error(platform_client, sched, observer):
     org = sched["alpha"]["org"]
     response = platform_client.post(
         f"/admin/scheduling/labourrules/add/?org={org.pk}", _rules_form()
@@ -408,7 +409,7 @@ def test_platform_duplicate_labour_rules_is_a_form_error(platform_client, sched)
     assert LabourRules.all_orgs.filter(org=org).count() == 1
 
 
-def test_roster_run_is_read_only_with_its_assignments(client_a, sched):
+def test_roster_run_is_read_only_with_its_assignments(client_a, sched, observer):
     a = sched["alpha"]
     run = a["run"]
     response = client_a.get(f"/admin/scheduling/rosterrun/{run.pk}/change/")
@@ -441,7 +442,7 @@ def test_manager_group_has_the_scheduling_permissions(db):
 # --- site and employee qualification fields -------------------------------------------------
 
 
-def test_manager_edits_site_requirements(client_a, sched):
+def test_manager_edits_site_requirements(client_a, sched, observer):
     a = sched["alpha"]
     site = a["site"]
     url = f"/admin/clients/site/{site.pk}/change/"
@@ -458,7 +459,7 @@ def test_manager_edits_site_requirements(client_a, sched):
     assert list(client_a.get("/admin/clients/site/?armed__exact=0").context["cl"].result_list) == []
 
 
-def test_manager_edits_guard_qualification_dates(client_a, sched):
+def test_manager_edits_guard_qualification_dates(client_a, sched, observer):
     guard = sched["alpha"]["flex"]
     url = f"/admin/employees/employee/{guard.pk}/change/"
     page = client_a.get(url).content.decode()

@@ -19,7 +19,9 @@ def _events(table, row_id):
     return list(AuditEvent.all_orgs.filter(table_name=table, row_id=row_id).order_by("id"))
 
 
-def test_a_managers_edit_in_the_pages_is_recorded_with_who_and_what(two_orgs, manager_a, client):
+def test_a_managers_edit_in_the_pages_is_recorded_with_who_and_what(
+    two_orgs, manager_a, client, observer
+):
     guard = two_orgs["alpha"]["flex"]
     client.force_login(manager_a)
 
@@ -34,7 +36,7 @@ def test_a_managers_edit_in_the_pages_is_recorded_with_who_and_what(two_orgs, ma
     assert event.changed_at is not None
 
 
-def test_create_queryset_update_and_delete_are_recorded_without_an_actor(two_orgs):
+def test_create_queryset_update_and_delete_are_recorded_without_an_actor(two_orgs, observer):
     org = two_orgs["alpha"]["org"]
     with use_org(org):
         client = Client.objects.create(client_name="Audited Client")
@@ -52,7 +54,7 @@ def test_create_queryset_update_and_delete_are_recorded_without_an_actor(two_org
     assert deleted.action == "delete" and deleted.changes["name"] == "Gate"
 
 
-def test_shift_changes_and_raw_sql_are_recorded(two_orgs):
+def test_shift_changes_and_raw_sql_are_recorded(two_orgs, observer):
     a = two_orgs["alpha"]
     with use_org(a["org"]):
         shift = Shift.objects.create(
@@ -103,7 +105,9 @@ def test_each_org_sees_only_its_own_trail(two_orgs):
         assert cursor.fetchone() == (0,)
 
 
-def test_managers_read_their_trail_in_the_admin_and_never_another_orgs(two_orgs, manager_a, client):
+def test_managers_read_their_trail_in_the_admin_and_never_another_orgs(
+    two_orgs, manager_a, client, observer
+):
     manager_a.groups.add(Group.objects.get(name="Manager"))
     client.force_login(manager_a)
 

@@ -85,6 +85,24 @@ def _log_out(page: Page) -> None:
     expect(page.get_by_role("heading", name="Log in")).to_be_visible()
 
 
+def test_add_a_guard_offers_the_organizations_clients_and_none_of_another(
+    live_server, page: Page, manager_a, alpha_day
+):
+    """On the main of 2026-12-01 this dropdown held only "Flex pool": the choices are read
+    through a server-side cursor, and the organization setting never reached the database."""
+    _log_in(page, live_server.url, manager_a.username)
+    _nav(page, "Employees")
+    page.get_by_role("link", name="Add a guard").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Add")
+    options = page.locator("select#id_assigned_client option").all_inner_texts()
+    assert options == [
+        "Flex pool — available for any client",
+        "City of Tshwane",
+        "Eastgate Mall",
+        "Rosebank Estate",
+    ]
+
+
 def test_manager_creates_assigns_finds_and_releases_a_guard_other_org_sees_nothing(
     live_server, page: Page, screenshot, manager_a, manager_b, alpha_day
 ):

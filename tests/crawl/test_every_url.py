@@ -1,5 +1,10 @@
 """Crawl every URL pattern of the project as org A's manager, aimed at org B.
 
+Three times: with both isolation layers, with row-level security alone (the ORM's
+organization filter patched off in this process), and with the ORM filter alone (row-level
+security disabled on every table). The world is committed and the requests run with no
+outer transaction, as the runtime role, each in its own ATOMIC_REQUESTS transaction.
+
 For each pattern (tests/crawl/registry.py fills its parameters): GET, an empty POST and a
 plausible POST, with org B's ids, with an id no row has, and with each query string naming
 B's rows. Asserted for every request: no server error, no canary of org B in the response
@@ -13,7 +18,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from urllib.parse import unquote
 
 import pytest
@@ -21,12 +26,28 @@ from django.conf import settings
 from django.test import Client as HttpClient
 
 from tests.crawl.registry import Pattern, Target, all_patterns, entries
-from tests.crawl.world import World, contains_canary, snapshot_of_b
+from tests.crawl.world import Layer, World, contains_canary, layer_alone, snapshot_of_b
 
 PATTERNS = all_patterns()
 ENTRIES = entries()
-# Totals for the terminal summary (tests/crawl/conftest.py).
-STATS: Counter = Counter()
+# Totals per layer for the terminal summary (tests/crawl/conftest.py).
+STATS: dict[str, Counter] = defaultdict(Counter)
+
+
+@pytest.fixture(scope="module", params=[Layer.BOTH, Layer.RLS_ONLY, Layer.ORM_ONLY])
+def layer(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def isolation(world, http_a, layer):
+    """The layer under test, switched on after the world is built and A is logged in."""
+    stats = STATS[layer]
+    for name in ("canary hits", "server errors", "patterns that changed B's rows"):
+        stats[name] += 0  # shown as 0 in the summary, not left out
+    with layer_alone(layer):
+        yield stats
+
 
 _VOLATILE_HEADERS = {"Content-Length", "Expires", "Date", "Last-Modified"}
 _CSRF = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
@@ -60,8 +81,8 @@ def _mask_values(kwargs: dict, query: str) -> set[str]:
 
 
 class Crawl:
-    def __init__(self, http: HttpClient, world: World, pattern: Pattern):
-        self.http, self.world, self.pattern = http, world, pattern
+    def __init__(self, http: HttpClient, world: World, pattern: Pattern, stats: Counter):
+        self.http, self.world, self.pattern, self.stats = http, world, pattern, stats
         self.problems: list[str] = []
 
     def request(self, method: str, kwargs: dict, query: str, data: dict | None):
@@ -70,19 +91,19 @@ class Crawl:
         session = self.http.cookies.get(settings.SESSION_COOKIE_NAME)
         if session is None or not session.value:
             self.http.force_login(self.world.manager_a)
-        STATS["requests"] += 1
+        self.stats["requests"] += 1
         try:
             response = getattr(self.http, method)(url, data or {}, follow=True)
         except Exception as error:  # a 500 in production
-            STATS["server errors"] += 1
+            self.stats["server errors"] += 1
             self.problems.append(f"{method.upper()} {url}: raised {error!r}")
             return None
         text = _text(response)
         if response.status_code >= 500:
-            STATS["server errors"] += 1
+            self.stats["server errors"] += 1
             self.problems.append(f"{method.upper()} {url}: status {response.status_code}")
         if contains_canary(text):
-            STATS["canary hits"] += 1
+            self.stats["canary hits"] += 1
             self.problems.append(f"{method.upper()} {url}: org B's canary in the response")
         return response.status_code, text, [status for _, status in response.redirect_chain]
 
@@ -94,7 +115,7 @@ class Crawl:
         missing = self.request(method, target.missing, missing_query, data)
         if foreign is None or missing is None:
             return
-        STATS["foreign/missing pairs"] += 1
+        self.stats["foreign/missing pairs"] += 1
         (f_status, f_text, _), (m_status, m_text, _) = foreign, missing
         url = self.pattern.url(target.foreign) + (f"?{foreign_query}" if foreign_query else "")
         if f_status != m_status:
@@ -130,12 +151,12 @@ class Crawl:
 
 
 @pytest.mark.parametrize("pattern", PATTERNS, ids=lambda p: p.key)
-def test_org_a_manager_cannot_reach_org_b_through(pattern, world, http_a):
+def test_org_a_manager_cannot_reach_org_b_through(pattern, world, http_a, isolation):
     entry = ENTRIES.get(pattern.key)
     assert entry is not None, f"{pattern.key} is not in tests/crawl/registry.py"
-    STATS["patterns"] += 1
+    isolation["patterns"] += 1
     before = snapshot_of_b(world)
-    crawl = Crawl(http_a, world, pattern)
+    crawl = Crawl(http_a, world, pattern, isolation)
     targets = entry(world)
     for target in targets:
         for query_pair in [("", ""), *target.queries]:
@@ -145,13 +166,13 @@ def test_org_a_manager_cannot_reach_org_b_through(pattern, world, http_a):
             crawl.compare(target, "post", ("", ""), target.post)
     changed = [table for table, rows in snapshot_of_b(world).items() if rows != before[table]]
     if changed:
-        STATS["patterns that changed B's rows"] += 1
+        isolation["patterns that changed B's rows"] += 1
         crawl.problems.append(f"org B's rows changed in {changed}")
     assert not crawl.problems, "\n".join(crawl.problems)
 
     controlled = [t for t in targets if t.own is not None]
     if controlled:
-        STATS["controls"] += 1
+        isolation["controls"] += 1
         assert any(crawl.control(t) for t in controlled), (
             f"{pattern.key}: org A's own row gets the same answer as a missing one, so the "
             "crawl's 'B is like missing' proves nothing here"

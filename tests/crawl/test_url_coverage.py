@@ -46,7 +46,7 @@ def test_every_entry_fills_every_parameter_and_resolves_to_its_pattern(world):
                 assert resolve(url).route == pattern.route, (pattern.key, url)
 
 
-def test_world_has_org_b_rows_in_every_tenant_table(world):
+def test_world_has_org_b_rows_in_every_tenant_table(world, observer):
     for model in tenant_models():
         assert model.all_orgs.filter(org=world.org_b).exists(), model._meta.label
         assert model.all_orgs.filter(org=world.org_a).exists(), model._meta.label
@@ -56,7 +56,7 @@ def _free_text(field) -> bool:
     return isinstance(field, (models.CharField, models.TextField)) and not field.choices
 
 
-def test_every_org_b_row_with_free_text_carries_the_canary(world):
+def test_every_org_b_row_with_free_text_carries_the_canary(world, observer):
     for model in tenant_models():
         if model._meta.label in WRITTEN_BY_THE_DATABASE:
             continue
@@ -66,3 +66,28 @@ def test_every_org_b_row_with_free_text_carries_the_canary(world):
         for row in model.all_orgs.filter(org=world.org_b).values(*text_fields, "pk"):
             values = " ".join(str(row[name]) for name in text_fields)
             assert CANARY in values, (model._meta.label, row)
+
+
+def test_each_layer_switch_really_switches_its_layer_off(world):
+    """The crawl's single-layer runs prove something only if the other layer is off."""
+    from django.db import connection
+
+    from employees.models import Employee
+    from rostracore.tenancy.context import use_org
+    from tests.crawl.world import orm_filter_off, row_level_security_off
+
+    def seen(queryset_sql: str) -> set[int]:
+        with connection.cursor() as cursor:
+            cursor.execute(queryset_sql)
+            return {row[0] for row in cursor.fetchall()}
+
+    both = {world.org_a.pk, world.org_b.pk}
+    with use_org(world.org_a):
+        assert {e.org_id for e in Employee.objects.all()} == {world.org_a.pk}
+        with orm_filter_off():
+            assert "WHERE" not in str(Employee.objects.all().query)
+            assert {e.org_id for e in Employee.objects.all()} == {world.org_a.pk}  # RLS
+        with row_level_security_off():
+            assert seen("SELECT org_id FROM employees") == both
+            assert {e.org_id for e in Employee.objects.all()} == {world.org_a.pk}  # ORM
+        assert seen("SELECT org_id FROM employees") == {world.org_a.pk}

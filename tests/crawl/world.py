@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,7 +22,8 @@ from django.apps import apps
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
-from django.db import models, transaction
+from django.db import models
+from django.db.models.sql import Query
 from django.test import Client as HttpClient
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
@@ -31,6 +33,7 @@ from organizations.models import Organization, User
 from rostracore.tenancy.context import all_organizations, use_org
 from rostracore.tenancy.models import TenantModel
 from scheduling.models import RosterAssignment, RosterRun
+from tests.conftest import owner_connection, truncate_as_owner
 from tests.factories import (
     AbsenceFactory,
     ClientFactory,
@@ -72,7 +75,8 @@ class World:
     def b(self, model: type[models.Model]) -> Any:
         """Org B's canary row of `model` (the first one, by id)."""
         if issubclass(model, TenantModel):
-            row = model.all_orgs.filter(org=self.org_b).order_by("pk").first()
+            with all_organizations():
+                row = model.all_orgs.filter(org=self.org_b).order_by("pk").first()
         else:
             row = self.others.get(model, (None, None))[0]
         if row is None:
@@ -85,7 +89,8 @@ class World:
     def a(self, model: type[models.Model]) -> Any | None:
         """Org A's own row of `model`, or None (platform-only models)."""
         if issubclass(model, TenantModel):
-            return model.all_orgs.filter(org=self.org_a).order_by("pk").first()
+            with all_organizations():
+                return model.all_orgs.filter(org=self.org_a).order_by("pk").first()
         return self.others.get(model, (None, None))[1]
 
 
@@ -152,24 +157,128 @@ def _populate(org: Organization, tag: str, manager: User) -> None:
         RosterAssignment.objects.create(run=run, shift=open_shift, open_reason=f"{tag} reason")
 
 
+class Layer:
+    """Which isolation layer a crawl run proves. Each run holds the other layer off, so the
+    one left must keep organization B out on its own (TENANCY.md 22)."""
+
+    BOTH = "both layers"
+    RLS_ONLY = "row-level security alone"  # the ORM's organization filter switched off
+    ORM_ONLY = "ORM filter alone"  # row-level security switched off
+
+
+@contextmanager
+def orm_filter_off() -> Iterator[None]:
+    """Switch the ORM's organization filter off in this test process only, by patching the
+    tenancy core's query classes (never a setting production could have on). The scoped
+    managers still need an organization; they just don't add it to the SQL."""
+    from rostracore.tenancy import models as tenancy
+
+    def unfiltered(self, using=None, connection=None, elide_empty=True):
+        plain = self.clone()
+        plain.__class__ = Query
+        if isinstance(self, tenancy.TenantQuery):
+            tenancy.require_org()
+        return plain.get_compiler(using, connection, elide_empty)
+
+    saved = (
+        tenancy.TenantQuery.get_compiler,
+        tenancy.TenantBaseQuery.get_compiler,
+        tenancy.TenantQuerySet._scoped_for_write,
+        tenancy.TenantBaseQuerySet._scoped,
+    )
+    tenancy.TenantQuery.get_compiler = unfiltered
+    tenancy.TenantBaseQuery.get_compiler = unfiltered
+    tenancy.TenantQuerySet._scoped_for_write = lambda self: self._chain()
+    tenancy.TenantBaseQuerySet._scoped = lambda self: self
+    try:
+        yield
+    finally:
+        (
+            tenancy.TenantQuery.get_compiler,
+            tenancy.TenantBaseQuery.get_compiler,
+            tenancy.TenantQuerySet._scoped_for_write,
+            tenancy.TenantBaseQuerySet._scoped,
+        ) = saved
+
+
+def _rls_tables() -> list[str]:
+    with owner_connection().cursor() as cursor:
+        cursor.execute(
+            "SELECT relname FROM pg_class WHERE relrowsecurity AND relkind = 'r' "
+            "AND relnamespace = 'public'::regnamespace ORDER BY relname"
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+@contextmanager
+def row_level_security_off() -> Iterator[None]:
+    """Disable row-level security on every table that has it (as the owner, committed), and
+    enable it again afterwards. The test database only."""
+    tables = _rls_tables()
+    assert tables, "no table has row-level security to switch off"
+    with owner_connection().cursor() as cursor:
+        for table in tables:
+            cursor.execute(f'ALTER TABLE "{table}" NO FORCE ROW LEVEL SECURITY')
+            cursor.execute(f'ALTER TABLE "{table}" DISABLE ROW LEVEL SECURITY')
+    try:
+        yield
+    finally:
+        with owner_connection().cursor() as cursor:
+            for table in tables:
+                cursor.execute(f'ALTER TABLE "{table}" ENABLE ROW LEVEL SECURITY')
+                cursor.execute(f'ALTER TABLE "{table}" FORCE ROW LEVEL SECURITY')
+
+
+@contextmanager
+def layer_alone(layer: str) -> Iterator[None]:
+    if layer == Layer.RLS_ONLY:
+        with orm_filter_off():
+            yield
+    elif layer == Layer.ORM_ONLY:
+        with row_level_security_off():
+            yield
+    else:
+        yield
+
+
+class LiveWorld:
+    """The world, committed to the database, as production holds its data: the tests of a
+    module run against it with no outer transaction, and each request commits or rolls back
+    on its own (ATOMIC_REQUESTS). Built once per module; rebuilt only after a test changed a
+    row (org A's plausible POSTs may), so every test starts from the same world."""
+
+    def __init__(self) -> None:
+        self.world: World | None = None
+        self.fingerprint: dict | None = None
+        self.builds = 0
+
+    def fresh(self) -> World:
+        if self.world is None or self._fingerprint() != self.fingerprint:
+            truncate_as_owner()
+            self.world = build_world()
+            self.fingerprint = self._fingerprint()
+            self.builds += 1
+        return self.world
+
+    def _fingerprint(self) -> dict:
+        return {"a": snapshot_of(self.world.org_a), "b": snapshot_of(self.world.org_b)}
+
+
 @pytest.fixture(scope="module")
-def _module_world(django_db_setup, django_db_blocker) -> Iterator[World]:
-    """The world, built once per test module inside a transaction rolled back at its end;
-    each test runs in a savepoint inside it (pytest-django's `db`), so what one test writes
-    is gone before the next. (Building it takes seconds; the crawl has a test per URL.)"""
-    with django_db_blocker.unblock(), all_organizations():
-        atomic = transaction.atomic()
-        atomic.__enter__()
+def _module_world(django_db_setup, django_db_blocker) -> Iterator[LiveWorld]:
+    with django_db_blocker.unblock():
+        live = LiveWorld()
         try:
-            yield build_world()
+            yield live
         finally:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
+            truncate_as_owner()
 
 
 @pytest.fixture
-def world(_module_world, db) -> World:
-    return _module_world
+def world(_module_world) -> World:
+    """Org A's manager's requests run with no organization and no platform mode around them:
+    the middleware sets the scope, as in production."""
+    return _module_world.fresh()
 
 
 def build_world() -> World:
@@ -191,15 +300,16 @@ def build_world() -> World:
     _populate(org_a, "Alpha", manager_a)
     _populate(org_b, CANARY, manager_b)
 
-    b_guard = Employee.all_orgs.filter(org=org_b).order_by("pk").first()
-    LogEntry.objects.create(
-        user=manager_b,
-        content_type=ContentType.objects.get_for_model(Employee),
-        object_id=str(b_guard.pk),
-        object_repr=f"{CANARY} guard",
-        action_flag=CHANGE,
-        change_message=f"{CANARY} changed",
-    )
+    with use_org(org_b):  # as org B's manager's admin would write it
+        b_guard = Employee.objects.order_by("pk").first()
+        log_entry = LogEntry.objects.create(
+            user=manager_b,
+            content_type=ContentType.objects.get_for_model(Employee),
+            object_id=str(b_guard.pk),
+            object_repr=f"{CANARY} guard",
+            action_flag=CHANGE,
+            change_message=f"{CANARY} changed",
+        )
     group = Group.objects.create(name=f"{CANARY} group")
     access = {"user_agent": CANARY, "ip_address": "10.0.0.2", "username": colleague_b.username}
     attempt = AccessAttempt.objects.create(
@@ -229,7 +339,7 @@ def build_world() -> World:
         AccessLog: (access_log, None),
         AccessFailureLog: (failure_log, None),
         DBTaskResult: (task, None),
-        LogEntry: (LogEntry.objects.get(user=manager_b), None),
+        LogEntry: (log_entry, None),
     }
     return World(org_a=org_a, org_b=org_b, manager_a=manager_a, manager_b=manager_b, others=others)
 
@@ -249,10 +359,12 @@ def _rows(queryset) -> list[dict]:
 
 def snapshot_of(org: Organization) -> dict[str, list[dict]]:
     """Every stored row of `org`: each tenant table (through `all_orgs`), its users and its
-    organization row."""
-    rows = {model._meta.label: _rows(model.all_orgs.filter(org=org)) for model in tenant_models()}
-    rows["users"] = _rows(User.objects.filter(org=org))
-    rows["organization"] = _rows(Organization.objects.filter(pk=org.pk))
+    organization row. Reads in platform mode, whatever the caller's scope."""
+    with all_organizations():
+        rows = {m._meta.label: _rows(m.all_orgs.filter(org=org)) for m in tenant_models()}
+        rows["users"] = _rows(User.objects.filter(org=org))
+        rows["organization"] = _rows(Organization.objects.filter(pk=org.pk))
+    assert rows["organization"], f"{org} is not in the database: the snapshot would be empty"
     return rows
 
 

@@ -19,7 +19,7 @@ def _seed(*args):
     return out.getvalue()
 
 
-def test_defaults_create_five_guards_three_dedicated_two_flex(org_a):
+def test_defaults_create_five_guards_three_dedicated_two_flex(org_a, observer):
     client = ClientFactory(org=org_a, client_name="City of Tshwane")
     ClientFactory(org=org_a, client_name="Zebra Mall")  # not first by name
 
@@ -36,7 +36,7 @@ def test_defaults_create_five_guards_three_dedicated_two_flex(org_a):
     assert "Alpha Guarding now has 5 active guards: 3 dedicated, 2 flex." in output
 
 
-def test_guards_go_to_the_named_org_and_client_only(two_orgs):
+def test_guards_go_to_the_named_org_and_client_only(two_orgs, observer):
     a, b = two_orgs["alpha"], two_orgs["bravo"]
     b_before = set(Employee.all_orgs.filter(org=b["org"]).values_list("pk", "assigned_client"))
 
@@ -48,7 +48,7 @@ def test_guards_go_to_the_named_org_and_client_only(two_orgs):
     assert after == b_before
 
 
-def test_client_by_id(two_orgs):
+def test_client_by_id(two_orgs, observer):
     a = two_orgs["alpha"]
     _seed(
         "--org",
@@ -63,14 +63,14 @@ def test_client_by_id(two_orgs):
     assert Employee.all_orgs.filter(org=a["org"], assigned_client=a["client"]).count() == 3
 
 
-def test_without_clients_everyone_is_flex_and_output_says_so(org_a):
+def test_without_clients_everyone_is_flex_and_output_says_so(org_a, observer):
     output = _seed("--count", "3")
 
     assert Employee.all_orgs.filter(org=org_a, assigned_client__isnull=True).count() == 3
     assert "has no clients yet, so every new guard is in the flex pool" in output
 
 
-def test_rerunning_never_duplicates_employee_numbers(org_a):
+def test_rerunning_never_duplicates_employee_numbers(org_a, observer):
     EmployeeFactory(org=org_a, employee_number="E-00007")
     _seed("--count", "5", "--assigned", "0")
     _seed("--count", "5", "--assigned", "0")

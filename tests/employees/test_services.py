@@ -8,7 +8,12 @@ from django.utils import timezone
 
 from employees import services
 from employees.models import Employee
-from rostracore.tenancy.context import CrossOrganizationError, NoOrganizationError, use_org
+from rostracore.tenancy.context import (
+    CrossOrganizationError,
+    NoOrganizationError,
+    all_organizations,
+    use_org,
+)
 from scheduling.models import Shift
 from tests.factories import ClientFactory, ShiftFactory
 
@@ -17,7 +22,7 @@ def _row(employee: Employee) -> dict:
     return Employee.all_orgs.filter(pk=employee.pk).values().get()
 
 
-def test_assign_and_move_to_flex_pool(two_orgs, org_a):
+def test_assign_and_move_to_flex_pool(two_orgs, org_a, observer):
     guard, client = two_orgs["alpha"]["flex"], two_orgs["alpha"]["client"]
     with use_org(org_a):
         services.assign_to_client(employee=guard, client=client)
@@ -26,14 +31,14 @@ def test_assign_and_move_to_flex_pool(two_orgs, org_a):
     assert _row(guard)["assigned_client_id"] is None
 
 
-def test_assign_to_other_orgs_client_is_refused(two_orgs, org_a):
+def test_assign_to_other_orgs_client_is_refused(two_orgs, org_a, observer):
     guard = two_orgs["alpha"]["flex"]
     with use_org(org_a), pytest.raises(CrossOrganizationError):
         services.assign_to_client(employee=guard, client=two_orgs["bravo"]["client"])
     assert _row(guard)["assigned_client_id"] is None
 
 
-def test_changing_other_orgs_guard_is_refused(two_orgs, org_a):
+def test_changing_other_orgs_guard_is_refused(two_orgs, org_a, observer):
     guard = two_orgs["bravo"]["dedicated"]
     before = _row(guard)
     with use_org(org_a):
@@ -48,10 +53,11 @@ def test_services_fail_closed_without_an_organization(two_orgs):
     guard = two_orgs["alpha"]["dedicated"]
     with pytest.raises(NoOrganizationError):
         services.move_to_flex_pool(employee=guard)
-    assert _row(guard)["assigned_client_id"] == two_orgs["alpha"]["client"].pk
+    with all_organizations():
+        assert _row(guard)["assigned_client_id"] == two_orgs["alpha"]["client"].pk
 
 
-def test_assign_to_inactive_client_is_a_validation_error(two_orgs, org_a):
+def test_assign_to_inactive_client_is_a_validation_error(two_orgs, org_a, observer):
     guard = two_orgs["alpha"]["flex"]
     closed = ClientFactory(org=org_a, is_active=False)
     with use_org(org_a), pytest.raises(ValidationError) as error:
@@ -60,7 +66,7 @@ def test_assign_to_inactive_client_is_a_validation_error(two_orgs, org_a):
     assert _row(guard)["assigned_client_id"] is None
 
 
-def test_deactivating_opens_only_that_guards_upcoming_shifts(two_orgs, org_a):
+def test_deactivating_opens_only_that_guards_upcoming_shifts(two_orgs, org_a, observer):
     a = two_orgs["alpha"]
     now = timezone.now()
     upcoming = ShiftFactory(

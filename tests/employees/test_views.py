@@ -116,7 +116,7 @@ def test_manager_cannot_open_other_orgs_employee(client_a, b_guard, name):
         ),
     ],
 )
-def test_manager_cannot_change_other_orgs_employee(client_a, b_guard, name, data):
+def test_manager_cannot_change_other_orgs_employee(client_a, b_guard, name, data, observer):
     before = _snapshot(b_guard)
     other = client_a.post(reverse(name, kwargs={"pk": b_guard.pk}), data)
     missing = client_a.post(reverse(name, kwargs={"pk": _missing_pk()}), data)
@@ -125,7 +125,7 @@ def test_manager_cannot_change_other_orgs_employee(client_a, b_guard, name, data
     assert _snapshot(b_guard) == before
 
 
-def test_assigning_to_other_orgs_client_is_refused(client_a, two_orgs, a_guard):
+def test_assigning_to_other_orgs_client_is_refused(client_a, two_orgs, a_guard, observer):
     before = _snapshot(a_guard)
     response = client_a.post(
         reverse("employees:assign", kwargs={"pk": a_guard.pk}),
@@ -138,7 +138,7 @@ def test_assigning_to_other_orgs_client_is_refused(client_a, two_orgs, a_guard):
 
 
 def test_create_ignores_a_posted_organization_and_refuses_other_orgs_client(
-    client_a, two_orgs, org_a, org_b
+    client_a, two_orgs, org_a, org_b, observer
 ):
     data = {
         "first_name": "Sipho",
@@ -421,7 +421,7 @@ def test_detail_of_flex_guard_says_flex_pool(client_a, two_orgs):
 # --- Create and edit ---------------------------------------------------------------------
 
 
-def test_create_guard(client_a, two_orgs, org_a):
+def test_create_guard(client_a, two_orgs, org_a, observer):
     data = {
         "first_name": "Ayanda",
         "last_name": "Zulu",
@@ -489,7 +489,7 @@ def test_employee_number_may_repeat_across_organizations(client_a, b_guard, org_
         assert Employee.objects.filter(employee_number=b_guard.employee_number).count() == 1
 
 
-def test_edit_guard_and_bad_edit_changes_nothing(client_a, a_guard):
+def test_edit_guard_and_bad_edit_changes_nothing(client_a, a_guard, observer):
     url = reverse("employees:edit", kwargs={"pk": a_guard.pk})
     form = client_a.get(url).context["form"]
     data = {name: form[name].value() or "" for name in form.fields}
@@ -509,7 +509,7 @@ def test_edit_guard_and_bad_edit_changes_nothing(client_a, a_guard):
 # --- Assign, flex pool, deactivate -------------------------------------------------------
 
 
-def test_assign_to_client_and_move_to_flex_pool(client_a, two_orgs, org_a):
+def test_assign_to_client_and_move_to_flex_pool(client_a, two_orgs, org_a, observer):
     guard = two_orgs["alpha"]["flex"]
     client = two_orgs["alpha"]["client"]
     url = reverse("employees:assign", kwargs={"pk": guard.pk})
@@ -528,7 +528,7 @@ def test_assign_needs_post(client_a, a_guard):
     assert response.status_code == 405
 
 
-def test_assign_to_inactive_client_is_refused(client_a, org_a, a_guard):
+def test_assign_to_inactive_client_is_refused(client_a, org_a, a_guard, observer):
     closed = ClientFactory(org=org_a, client_name="Closed Client", is_active=False)
     before = _snapshot(a_guard)
     response = client_a.post(
@@ -539,7 +539,9 @@ def test_assign_to_inactive_client_is_refused(client_a, org_a, a_guard):
     assert _snapshot(a_guard) == before
 
 
-def test_deactivate_opens_upcoming_shifts_and_reactivate(client_a, two_orgs, a_guard, org_a):
+def test_deactivate_opens_upcoming_shifts_and_reactivate(
+    client_a, two_orgs, a_guard, org_a, observer
+):
     site = two_orgs["alpha"]["site"]
     now = timezone.now()
     future = ShiftFactory(org=org_a, site=site, employee=a_guard, start=now + dt.timedelta(days=1))
@@ -618,7 +620,7 @@ def test_pages_work_without_javascript(client_a, a_guard):
         assert b"<script" not in response.content, url
 
 
-def test_posts_without_csrf_token_are_refused(manager_a, a_guard):
+def test_posts_without_csrf_token_are_refused(manager_a, a_guard, observer):
     browser = HttpClient(enforce_csrf_checks=True)
     browser.force_login(manager_a)
     before = _snapshot(a_guard)

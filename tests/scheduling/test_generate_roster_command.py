@@ -4,6 +4,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
+from rostracore.tenancy.context import all_organizations
 from scheduling.models import RosterRun, Shift
 from tests.factories import EmployeeFactory, PostFactory, ShiftPatternFactory
 
@@ -31,9 +32,10 @@ def test_generate_roster_prints_progress_and_a_summary_and_can_publish(org_a, or
     assert "[" in text and "filled" in text and "gap" in text  # the progress bar
     assert "alpha: roster 2027-03-01..2027-03-08: 14 of 14 shifts filled, 0 open" in text
     assert "(proven minimum)" in text and "published 14 assignments." in text
-    assert RosterRun.all_orgs.get().status == RosterRun.Status.PUBLISHED
-    assert Shift.all_orgs.filter(org=org_a, employee__isnull=False).count() == 14
-    assert not Shift.all_orgs.filter(org=org_b).exists()
+    with all_organizations():
+        assert RosterRun.all_orgs.get().status == RosterRun.Status.PUBLISHED
+        assert Shift.all_orgs.filter(org=org_a, employee__isnull=False).count() == 14
+        assert not Shift.all_orgs.filter(org=org_b).exists()
 
 
 @pytest.mark.parametrize(

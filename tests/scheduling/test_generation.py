@@ -94,7 +94,7 @@ def test_shift_takes_the_stricter_of_post_and_site_grade(org_a):
     assert set(grades.values()) == {"A", "B"}
 
 
-def test_generation_only_uses_the_current_organizations_patterns(org_a, org_b):
+def test_generation_only_uses_the_current_organizations_patterns(org_a, org_b, observer):
     _day_and_night(org_a)
     _day_and_night(org_b)
     with use_org(org_a):

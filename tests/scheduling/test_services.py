@@ -74,7 +74,7 @@ def test_build_problem_reads_qualifications_in_the_organizations_time(org_a):
     assert list(problem.weeks) == [MONDAY.toordinal()]
 
 
-def test_run_roster_stores_a_valid_draft_with_reasons_for_open_shifts(org_a):
+def test_run_roster_stores_a_valid_draft_with_reasons_for_open_shifts(org_a, observer):
     post = _post_24_7(org_a)
     guards = [EmployeeFactory(org=org_a, assigned_client=post.site.client) for _ in range(3)]
     run = RosterRunFactory(org=org_a, start_date=MONDAY, end_date=MONDAY + dt.timedelta(7))
@@ -92,7 +92,7 @@ def test_run_roster_stores_a_valid_draft_with_reasons_for_open_shifts(org_a):
     assert Shift.all_orgs.filter(employee__isnull=False).count() == 0  # still a draft
 
 
-def test_publish_copies_the_draft_and_the_next_run_keeps_it(org_a):
+def test_publish_copies_the_draft_and_the_next_run_keeps_it(org_a, observer):
     post = _post_24_7(org_a)
     for _ in range(4):
         EmployeeFactory(org=org_a, assigned_client=post.site.client)
@@ -140,7 +140,7 @@ def test_publish_refuses_a_draft_whose_shift_was_taken_meanwhile(org_a):
 )
 @given(a_guards=st.integers(0, 2), b_guards=st.integers(1, 6), days=st.integers(1, 4))
 def test_no_guard_of_another_organization_ever_appears_even_when_short(
-    db, a_guards, b_guards, days
+    db, a_guards, b_guards, days, observer
 ):
     org_a = OrganizationFactory()
     org_b = OrganizationFactory()

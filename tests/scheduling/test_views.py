@@ -8,7 +8,7 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from rostracore.tenancy.context import use_org
+from rostracore.tenancy.context import all_organizations, use_org
 from scheduling.models import RosterAssignment, RosterRun, Shift
 from scheduling.services import run_roster
 from scheduling.views import guard_feed_token
@@ -52,7 +52,8 @@ def test_manager_starts_a_roster_that_the_background_worker_generates(client, ma
         reverse("scheduling:home"),
         {"start_date": "2027-03-01", "weeks": 1, "time_limit": 5},
     )
-    run = RosterRun.all_orgs.get()
+    with all_organizations():
+        run = RosterRun.all_orgs.get()
     assert response.status_code == 302 and response.url == run.get_absolute_url()
     waiting = client.get(run.get_absolute_url())
     assert b'http-equiv="refresh"' in waiting.content
@@ -66,14 +67,15 @@ def test_manager_starts_a_roster_that_the_background_worker_generates(client, ma
     generate_roster.enqueue(org_id=b["org"].pk, run_id=other.pk)
     _drain_queue()
 
-    run.refresh_from_db()
-    other.refresh_from_db()
-    assert run.status == other.status == RosterRun.Status.DONE
-    for r, org in ((run, a["org"]), (other, b["org"])):
-        employees = RosterAssignment.all_orgs.filter(run=r, employee__isnull=False).values_list(
-            "employee__org_id", flat=True
-        )
-        assert set(employees) == {org.pk}
+    with all_organizations():
+        run.refresh_from_db()
+        other.refresh_from_db()
+        assert run.status == other.status == RosterRun.Status.DONE
+        for r, org in ((run, a["org"]), (other, b["org"])):
+            employees = RosterAssignment.all_orgs.filter(run=r, employee__isnull=False).values_list(
+                "employee__org_id", flat=True
+            )
+            assert set(employees) == {org.pk}
     done = client.get(run.get_absolute_url())
     assert b'http-equiv="refresh"' not in done.content
     assert b"Publish this roster" in done.content
@@ -81,7 +83,7 @@ def test_manager_starts_a_roster_that_the_background_worker_generates(client, ma
     assert b"CANARYB" not in done.content
 
 
-def test_task_refuses_another_organizations_run(two_orgs):
+def test_task_refuses_another_organizations_run(two_orgs, observer):
     from scheduling.tasks import generate_roster
 
     a, b = two_orgs["alpha"], two_orgs["bravo"]
@@ -159,7 +161,7 @@ def test_ical_feed_lists_a_guards_published_shifts_and_refuses_a_forged_token(cl
 
 
 @pytest.mark.parametrize("name", ["run", "publish", "site_week", "guard_week", "export_csv"])
-def test_manager_cannot_open_other_orgs_roster_pages(client, manager_b, two_orgs, name):
+def test_manager_cannot_open_other_orgs_roster_pages(client, manager_b, two_orgs, name, observer):
     a = two_orgs["alpha"]
     run = RosterRunFactory(org=a["org"])
     args, query = {

@@ -58,3 +58,22 @@ def test_pages_carry_a_content_security_policy(manager_a):
     assert "frame-ancestors 'none'" in policy
     assert "object-src 'none'" in policy
     assert response.headers["X-Frame-Options"] == "DENY"
+
+
+def test_production_hashes_passwords_with_pbkdf2_or_argon2():
+    """The suite swaps in a fast hasher (tests/conftest.py); the project itself does not."""
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from django.conf import settings; "
+            "from django.contrib.auth.hashers import get_hasher; print(get_hasher().algorithm)",
+        ],
+        cwd=ROOT,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "rostracore.settings"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() in {"pbkdf2_sha256", "argon2"}

@@ -68,7 +68,8 @@ def test_a_row_of_another_org_cannot_be_inserted_or_moved(two_orgs):
         b_guard = two_orgs["bravo"]["flex"].pk
         assert _execute("UPDATE employees SET phone = 'x' WHERE id = %s", [b_guard]) == 0
         assert _execute("DELETE FROM employees WHERE id = %s", [b_guard]) == 0
-    assert _count_by_org() == {a.pk: 2, b.pk: 2}
+    with all_organizations():
+        assert _count_by_org() == {a.pk: 2, b.pk: 2}
 
 
 @pytest.mark.parametrize(
@@ -134,3 +135,40 @@ def _insert_employee(org_id):
         "VALUES (%s, 'R', 'LS', 'RLS-1', '', 'E', '', '', true)",
         [org_id],
     )
+
+
+def test_platform_mode_cannot_update_or_delete_any_tenant_row():
+    """TENANCY.md 19: with one FOR ALL policy, DELETE (which checks only USING) let platform
+    mode's read clause delete every organization's rows. On the main of 2026-12-01 the DELETE
+    removed every row of each table here."""
+    from tests.crawl.world import build_world, tenant_models
+
+    build_world()
+    with all_organizations():
+        for model in tenant_models():
+            table = model._meta.db_table
+            before = _scalar(f"SELECT count(*) FROM {table}")
+            assert before > 0, f"the world has no {table} rows"
+            if not _scalar("SELECT has_table_privilege(%s, 'UPDATE')", [table]):
+                # Append-only for the runtime role (the audit trail): stronger than RLS.
+                with (
+                    pytest.raises(ProgrammingError, match="permission denied"),
+                    transaction.atomic(),
+                ):
+                    _execute(f"DELETE FROM {table}")
+                continue
+            assert _execute(f"UPDATE {table} SET org_id = org_id") == 0, table
+            assert _execute(f"DELETE FROM {table}") == 0, table
+            assert _scalar(f"SELECT count(*) FROM {table}") == before, table
+            with (
+                pytest.raises(ProgrammingError, match="row-level security"),
+                transaction.atomic(),
+            ):
+                _execute(f"INSERT INTO {table} SELECT * FROM {table} LIMIT 1")
+
+
+def test_platform_mode_cannot_delete_through_the_escape_hatch(two_orgs):
+    b = two_orgs["bravo"]["org"]
+    with all_organizations():
+        Employee.all_orgs.filter(org=b).delete()
+        assert Employee.all_orgs.filter(org=b).count() == 2

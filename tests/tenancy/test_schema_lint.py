@@ -54,12 +54,16 @@ def test_row_level_security_is_enabled_forced_and_keyed_on_org(model):
         "SELECT policyname, cmd, qual, with_check FROM pg_policies WHERE tablename = %s",
         [table],
     )
-    assert len(policies) == 1, policies
-    [(_name, cmd, qual, with_check)] = policies
-    assert cmd == "ALL"
-    assert "rostracore.org_id" in qual and "org_id =" in qual
-    assert "rostracore.org_id" in with_check and "all_orgs" not in with_check
-    assert "SELECT" not in qual.upper()  # no subqueries: stays distributable by org_id
+    by_command = {cmd: (qual, with_check) for _name, cmd, qual, with_check in policies}
+    # One policy per command: a FOR ALL policy's read clause would let DELETE through.
+    assert sorted(by_command) == ["DELETE", "INSERT", "SELECT", "UPDATE"], policies
+    for cmd, (qual, with_check) in by_command.items():
+        for clause in filter(None, (qual, with_check)):
+            assert "rostracore.org_id" in clause and "org_id =" in clause, (cmd, clause)
+            assert "SELECT" not in clause.upper()  # no subqueries: distributable by org_id
+            # Only reads may use platform mode.
+            assert ("all_orgs" in clause) == (cmd == "SELECT"), (cmd, clause)
+    assert by_command["INSERT"][1] and by_command["UPDATE"][1], "writes need WITH CHECK"
 
 
 @pytest.mark.parametrize("model", TENANT_MODELS, ids=lambda m: m._meta.label)

@@ -78,7 +78,7 @@ def test_queryset_built_in_one_scope_runs_in_the_scope_that_evaluates_it(a, b):
         assert list(clients.all()) == [b["client"]]
 
 
-def test_update_and_delete_touch_only_the_current_org(a, b):
+def test_update_and_delete_touch_only_the_current_org(a, b, observer):
     with use_org(a["org"]):
         assert Employee.objects.update(is_active=False) == 2
         assert Employee.objects.filter(pk=b["flex"].pk).update(phone="x") == 0
@@ -88,7 +88,7 @@ def test_update_and_delete_touch_only_the_current_org(a, b):
     assert Employee.all_orgs.filter(pk=b["flex"].pk).exists()
 
 
-def test_fast_delete_is_scoped(a, b):
+def test_fast_delete_is_scoped(a, b, observer):
     # Site has no cascades from Shift here, so Django may take the fast-delete path.
     with use_org(a["org"]):
         Site.objects.all().delete()
@@ -180,7 +180,7 @@ def test_foreign_keys_to_another_orgs_rows_are_refused(a, b, write):
     assert Site.all_orgs.count() == sites
 
 
-def test_a_row_cannot_be_moved_to_another_org(a, b):
+def test_a_row_cannot_be_moved_to_another_org(a, b, observer):
     guard = Employee.all_orgs.get(pk=a["flex"].pk)
     guard.org = b["org"]
     for org in (a["org"], b["org"]):

@@ -8,7 +8,11 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test chromium stop-db clean
+.PHONY: run test test-fast chromium stop-db clean
+
+# Settings default to production (DEBUG off, SECRET_KEY required); these targets are
+# development, so they turn it on (an explicit DJANGO_DEBUG in the environment wins).
+run test test-fast: export DJANGO_DEBUG ?= true
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@test -x $(PY) || "$$(scripts/find-python)" -m venv $(VENV)
@@ -29,7 +33,16 @@ test: $(VENV)/.installed chromium
 	$(VENV)/bin/ruff format --check .
 	ROSTRACORE_PGDATA=throwaway $(PY) manage.py check
 	ROSTRACORE_PGDATA=throwaway $(PY) manage.py makemigrations --check --dry-run
-	ROSTRACORE_PGDATA=throwaway $(PY) -m pytest $(PYTEST_ARGS)
+	$(VENV)/bin/lint-imports
+	@# Two workers, each with its own embedded PostgreSQL; then the browser tests on their
+	@# own (Playwright's event loop would stop async tests that ran after it in a worker).
+	ROSTRACORE_PGDATA=throwaway $(PY) -m pytest -n 2 -m "not browser" $(PYTEST_ARGS)
+	ROSTRACORE_PGDATA=throwaway $(PY) -m pytest -m browser $(PYTEST_ARGS)
+
+# The inner loop: everything but the browser tests and the three-layer crawl, on two workers.
+test-fast: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	ROSTRACORE_PGDATA=throwaway $(PY) -m pytest -n 2 -m "not browser and not crawl" $(PYTEST_ARGS)
 
 # Browser tests drive Debian's Chromium (Playwright cannot download browsers here).
 chromium:

@@ -139,6 +139,7 @@ def main() -> None:
         )
 
     env = dict(os.environ)
+    env.setdefault("DJANGO_DEBUG", "true")  # a local demo server; seed_demo requires it
     if not env.get("DATABASE_URL"):
         env.setdefault("ROSTRACORE_PGDATA", "/tmp/rostracore-bench")
     env["PYTHONUNBUFFERED"] = "1"

@@ -49,6 +49,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rostracore.settings")
+os.environ.setdefault("DJANGO_DEBUG", "true")  # development settings, throwaway data
 if not os.environ.get("DATABASE_URL"):
     os.environ.setdefault("ROSTRACORE_PGDATA", "throwaway")
 

@@ -36,6 +36,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rostracore.settings")
+os.environ.setdefault("DJANGO_DEBUG", "true")  # development settings, on loopback
 if not os.environ.get("DATABASE_URL"):
     os.environ.setdefault("ROSTRACORE_PGDATA", "/tmp/rostracore-bench")
 

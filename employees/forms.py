@@ -1,6 +1,8 @@
 """Forms for the manager pages. Choices that come from the database are built per request
 (in __init__), never at import time, so they always belong to the current organization."""
 
+import re
+
 from django import forms
 from django.db.models import Q
 
@@ -9,6 +11,43 @@ from employees.models import Employee
 from rostracore.tenancy.forms import TenantModelForm
 
 FLEX_POOL_LABEL = "Flex pool — available for any client"
+# The largest value of PostgreSQL's bigint (every id column): a larger number is no row.
+MAX_ID = 2**63 - 1
+
+
+class AsciiIntegerField(forms.Field):
+    """A whole number from a query string: ASCII digits only, within min_value..max_value.
+
+    Not IntegerField: `int()` accepts "٣" and " 3_0 " and `str.isdigit()` accepts "²" (which
+    `int()` then refuses), so ids and page numbers read with either answered 500s or named
+    a row the user never typed (issue 11). The pattern is `[0-9]`: a regex digit class
+    matches every script's digits too.
+    """
+
+    _DIGITS = re.compile(r"[0-9]+")
+    default_error_messages = {
+        "invalid": "Enter a whole number, in digits 0 to 9.",
+        "out_of_range": "Enter a number from %(min)s to %(max)s.",
+    }
+
+    def __init__(self, *, min_value: int = 1, max_value: int = MAX_ID, **kwargs):
+        self.min_value, self.max_value = min_value, max_value
+        super().__init__(**kwargs)
+
+    def to_python(self, value) -> int | None:
+        if value in self.empty_values:
+            return None
+        if not isinstance(value, str) or not self._DIGITS.fullmatch(value):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        # Past 19 digits it is out of range anyway; int() of thousands of digits is refused.
+        number = int(value) if len(value.lstrip("0")) <= 19 else self.max_value + 1
+        if not self.min_value <= number <= self.max_value:
+            raise forms.ValidationError(
+                self.error_messages["out_of_range"],
+                code="out_of_range",
+                params={"min": self.min_value, "max": self.max_value},
+            )
+        return number
 
 
 class EmployeeForm(TenantModelForm):
@@ -154,3 +193,16 @@ class EmployeeFilterForm(forms.Form):
         if not hasattr(self, "cleaned_data"):
             self.is_valid()
         return self.cleaned_data.get(name) or ""
+
+
+class PageForm(forms.Form):
+    """The list's ?page=. Its own form, so a bad page is no error shown on the filter form:
+    the list simply opens on the first page."""
+
+    # The paginator turns a page past the last one into the last page.
+    page = AsciiIntegerField(required=False)
+
+    def number(self) -> int:
+        if not self.is_valid():
+            return 1
+        return self.cleaned_data["page"] or 1

@@ -1,3 +1,5 @@
+import secrets
+
 from django.core.validators import RegexValidator
 from django.db import models
 from django.urls import reverse
@@ -9,6 +11,27 @@ psira_number_validator = RegexValidator(
     "A PSIRA registration number is 7 or 8 digits.",
     code="invalid_psira_number",
 )
+
+
+def new_calendar_secret() -> str:
+    """A fresh secret for a guard's calendar feed link: 32 random bytes, URL-safe base64
+    without padding (43 characters of A-Z a-z 0-9 - _)."""
+    return secrets.token_urlsafe(32)
+
+
+class DatabaseCalendarSecret(models.Func):
+    """The database's own fresh secret, shaped like `new_calendar_secret()`: 32 bytes from
+    two random UUIDs (`gen_random_uuid()` draws from PostgreSQL's strong random source; no
+    extension needed), URL-safe base64 without padding. Used for rows inserted outside the
+    ORM: the previous release, which knows no secret, keeps adding guards while a deploy
+    migrates (employees 0011), and raw SQL in operations and tests."""
+
+    template = (
+        "rtrim(translate(encode(uuid_send(gen_random_uuid()) || uuid_send(gen_random_uuid()), "
+        "'base64'), '+/', '-_'), '=')"
+    )
+    arity = 0
+    output_field = models.CharField()
 
 
 class Employee(TenantModel):
@@ -59,6 +82,15 @@ class Employee(TenantModel):
         blank=True,
         help_text="Empty: no firearm competency (cannot work armed sites).",
     )
+    # The credential of the guard's calendar feed (scheduling.views.guard_ical), which
+    # calendar apps fetch without logging in. Replaced by services.rotate_calendar_secret
+    # ("New calendar link") and on deactivation, so an old link stops working.
+    calendar_secret = models.CharField(
+        max_length=43,
+        default=new_calendar_secret,
+        db_default=DatabaseCalendarSecret(),
+        editable=False,
+    )
 
     class Meta(TenantModel.Meta):
         db_table = "employees"
@@ -71,6 +103,10 @@ class Employee(TenantModel):
                     "Another guard in your organization already has this employee number."
                 ),
             ),
+            # Who relies on it: guard_ical looks a feed up by (organization, secret).
+            models.UniqueConstraint(
+                fields=["org", "calendar_secret"], name="employees_calendar_secret_per_org"
+            ),
         ]
         indexes = [
             # Who relies on it: the employee list's default ordering within an organization.
@@ -82,6 +118,11 @@ class Employee(TenantModel):
 
     def get_absolute_url(self) -> str:
         return reverse("employees:detail", kwargs={"pk": self.pk})
+
+    @property
+    def calendar_token(self) -> str:
+        """The last part of the calendar feed's URL: "<organization id>-<secret>"."""
+        return f"{self.org_id}-{self.calendar_secret}"
 
     @property
     def full_name(self) -> str:

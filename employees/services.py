@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from clients.models import Client
-from employees.models import Employee
+from employees.models import Employee, new_calendar_secret
 
 
 @transaction.atomic
@@ -74,9 +74,21 @@ def set_active(*, employee: Employee, active: bool) -> int:
     (employee NULL) in the same transaction and show up as gaps on the dashboard, instead of
     looking covered by someone who no longer works. `shifts` is the reverse relation from
     scheduling.Shift (employees may not import scheduling); its manager is the scoped one.
+    Their calendar link is replaced as well, so it stays dead even after a reactivation.
     """
     employee.is_active = active
-    employee.save(update_fields=["is_active"])
     if active:
+        employee.save(update_fields=["is_active"])
         return 0
+    # Revoke the calendar feed in the same UPDATE (one change on the audit trail).
+    employee.calendar_secret = new_calendar_secret()
+    employee.save(update_fields=["is_active", "calendar_secret"])
     return employee.shifts.filter(start__gte=timezone.now()).update(employee=None)
+
+
+@transaction.atomic
+def rotate_calendar_secret(*, employee: Employee) -> Employee:
+    """Give the guard a new calendar feed link; the old one answers 404 from now on."""
+    employee.calendar_secret = new_calendar_secret()
+    employee.save(update_fields=["calendar_secret"])
+    return employee

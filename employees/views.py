@@ -15,11 +15,12 @@ from django.core.paginator import Paginator
 from django.db.models import F, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from employees import services
-from employees.forms import AssignForm, EmployeeFilterForm, EmployeeForm
+from employees.forms import AssignForm, EmployeeFilterForm, EmployeeForm, PageForm
 from employees.models import Employee
 
 PAGE_SIZE = 50
@@ -76,7 +77,7 @@ def _filtered(form: EmployeeFilterForm) -> QuerySet[Employee]:
 @manager_required
 def employee_list(request: HttpRequest) -> HttpResponse:
     form = EmployeeFilterForm(request.GET)
-    page = Paginator(_filtered(form), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(_filtered(form), PAGE_SIZE).get_page(PageForm(request.GET).number())
     sort = form.value("sort") or "name"
     return render(
         request,
@@ -90,23 +91,29 @@ def employee_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _detail_context(employee: Employee, assign_form: AssignForm | None = None) -> dict:
+def _detail_context(
+    request: HttpRequest, employee: Employee, assign_form: AssignForm | None = None
+) -> dict:
     upcoming = (
         employee.shifts.filter(end__gt=timezone.now())
         .select_related("site__client")
         .order_by("start")[:UPCOMING_SHIFTS]
     )
+    # The feed is scheduling's page (named, not imported: employees may not import
+    # scheduling); an inactive guard has none.
+    feed_path = reverse("scheduling:guard_ical", kwargs={"token": employee.calendar_token})
     return {
         "employee": employee,
         "upcoming": upcoming,
         "assign_form": assign_form or AssignForm(initial={"client": employee.assigned_client_id}),
+        "calendar_url": request.build_absolute_uri(feed_path) if employee.is_active else None,
     }
 
 
 @manager_required
 def employee_detail(request: HttpRequest, pk: int) -> HttpResponse:
     employee = get_object_or_404(Employee.objects.select_related("assigned_client"), pk=pk)
-    return render(request, "employees/detail.html", _detail_context(employee))
+    return render(request, "employees/detail.html", _detail_context(request, employee))
 
 
 @manager_required
@@ -150,7 +157,7 @@ def employee_assign(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(request, f"{employee.full_name} is now assigned to {client}.")
             return redirect(employee)
-    return render(request, "employees/detail.html", _detail_context(employee, form))
+    return render(request, "employees/detail.html", _detail_context(request, employee, form))
 
 
 def _set_active(request: HttpRequest, pk: int, *, active: bool) -> HttpResponse:
@@ -174,3 +181,16 @@ def employee_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
 @manager_required
 def employee_reactivate(request: HttpRequest, pk: int) -> HttpResponse:
     return _set_active(request, pk, active=True)
+
+
+@require_POST
+@manager_required
+def employee_rotate_calendar(request: HttpRequest, pk: int) -> HttpResponse:
+    """The "New calendar link" button: for a lost phone or a link shared too widely."""
+    employee = get_object_or_404(Employee, pk=pk)
+    services.rotate_calendar_secret(employee=employee)
+    messages.success(
+        request,
+        f"{employee.full_name} has a new calendar link. The old calendar link no longer works.",
+    )
+    return redirect(employee)

@@ -5,22 +5,24 @@ platform-only by `restrict_unscoped_admins()` (rostracore.apps.AdminConfig).
 
 User is not a tenant model (platform staff have no organization), so UserAdmin scopes
 itself the same way TenantModelAdmin does: a manager sees and edits the users of their own
-organization, never platform staff, never `org`, groups or permissions; a user they add
-becomes a manager of their organization.
+organization, never platform staff, never `org`, groups or permissions. A manager adds a
+colleague by email (`ManagerAddForm`, `services.add_manager`) and gets the same answer
+whether or not that address already has a login somewhere.
 """
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm
 from django.contrib.auth.models import Group
 from django.db.models import Count
+from django.http import HttpResponseRedirect
+from django.urls import reverse
 
 from organizations import services
 from organizations.models import Organization, User
+from organizations.services import MANAGER_GROUP
 from rostracore.tenancy.admin import PlatformOnlyAdmin, is_platform
-
-MANAGER_GROUP = "Manager"  # created by migration 0002_manager_group
 
 
 @admin.register(Organization)
@@ -69,6 +71,35 @@ class PlatformUserCreationForm(AdminUserCreationForm):
         return org
 
 
+class ManagerAddForm(forms.ModelForm):
+    """What a manager fills in to add a colleague: the email, which becomes the login, and
+    names. No uniqueness check and no error for a taken address: usernames are unique across
+    the platform, so "a user with that username already exists" would tell the manager that
+    the address belongs to another organization or to platform staff. UserAdmin.save_model
+    hands the address to services.add_manager, and response_add answers alike either way."""
+
+    class Meta:
+        model = User
+        fields = ["email", "first_name", "last_name"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["email"].required = True
+        self.fields["email"].help_text = "Their login. They get no password until you set one."
+
+    def clean_email(self) -> str:
+        return User.objects.normalize_email(self.cleaned_data["email"].strip())
+
+
+def _added_message(email: str, org: Organization) -> str:
+    """The one answer to a manager's add, whether a user was made or not."""
+    return (
+        f"If {email} had no RostraCore login yet, it now has one as a manager of {org}: "
+        "open it in the list below to set its password. An address that already had a "
+        "login is left as it was."
+    )
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     scoped_by_organization = True  # see get_queryset (restrict_unscoped_admins)
@@ -85,15 +116,7 @@ class UserAdmin(DjangoUserAdmin):
             None,
             {
                 "classes": ["wide"],
-                "fields": [
-                    "username",
-                    "email",
-                    "first_name",
-                    "last_name",
-                    "usable_password",
-                    "password1",
-                    "password2",
-                ],
+                "fields": ["email", "first_name", "last_name"],
             },
         ),
     ]
@@ -131,11 +154,28 @@ class UserAdmin(DjangoUserAdmin):
         return ["last_login", "date_joined"]
 
     def get_form(self, request, obj=None, **kwargs):
-        if obj is None and is_platform(request):
-            kwargs["form"] = PlatformUserCreationForm
+        if obj is None:
+            kwargs["form"] = PlatformUserCreationForm if is_platform(request) else ManagerAddForm
         return super().get_form(request, obj, **kwargs)
 
+    def add_view(self, request, form_url="", extra_context=None):
+        if not is_platform(request):
+            # "Save and continue editing" would open the new user, if there was one.
+            extra_context = {**(extra_context or {}), "show_save_and_continue": False}
+        return super().add_view(request, form_url, extra_context)
+
     def save_model(self, request, obj, form, change):
+        if not change and not is_platform(request):
+            added = services.add_manager(
+                org=request.org,
+                email=form.cleaned_data["email"],
+                first_name=form.cleaned_data["first_name"],
+                last_name=form.cleaned_data["last_name"],
+            )
+            # `obj` is the form's unsaved instance; with the new user's id the admin's
+            # history (log_addition) records the addition. No id: nothing was added.
+            obj.pk = added.pk if added else None
+            return
         if not is_platform(request):
             obj.org = request.org  # a manager's users belong to the manager's organization
         if not change:
@@ -145,6 +185,19 @@ class UserAdmin(DjangoUserAdmin):
         super().save_model(request, obj, form, change)
         if not change:
             obj.groups.add(*Group.objects.filter(name=MANAGER_GROUP))
+
+    def log_addition(self, request, obj, message):
+        if obj.pk is not None:  # a manager's add that added nobody (save_model) logs nothing
+            return super().log_addition(request, obj, message)
+        return None
+
+    def response_add(self, request, obj, post_url_continue=None):
+        if is_platform(request):
+            return super().response_add(request, obj, post_url_continue)
+        # The same message and the same page whether a user was added or not (ManagerAddForm).
+        self.message_user(request, _added_message(obj.email, request.org), messages.SUCCESS)
+        name = "add" if "_addanother" in request.POST else "changelist"
+        return HttpResponseRedirect(reverse(f"admin:organizations_user_{name}"))
 
     def delete_model(self, request, obj):
         services.erase_user(user=obj)

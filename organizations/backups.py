@@ -15,6 +15,10 @@ reads no tenant model and needs no organization.
   pg_dump dumps (`pg_export_snapshot()` + `pg_dump --snapshot`), so it describes exactly
   what the file holds. A restored copy is verified by computing the same figures and
   comparing.
+- The dump and its manifest hold every organization's rows and every password hash, so both
+  are created readable and writable by their owner only (0600, whatever the umask; a folder
+  the backup makes is 0700), never chmod-ed afterwards, and an existing file is never
+  overwritten.
 - Digests read with `row_security = off`: if row-level security would hide rows from the
   backup role, the read fails loudly instead of quietly counting fewer rows (pg_dump does
   the same). The backup role needs BYPASSRLS or must own tables without FORCE ROW LEVEL
@@ -172,8 +176,13 @@ def pg_tool(name: str, server_version: int) -> str:
     )
 
 
-def run_tool(args: list[str], target: Target, **kwargs: Any) -> subprocess.CompletedProcess:
-    result = subprocess.run(args, env=target.env(), capture_output=True, text=True, **kwargs)
+def run_tool(
+    args: list[str], target: Target, *, stdout: Any = subprocess.PIPE, **kwargs: Any
+) -> subprocess.CompletedProcess:
+    """Run a client tool; its output is captured unless `stdout` is a file to write to."""
+    result = subprocess.run(
+        args, env=target.env(), stdout=stdout, stderr=subprocess.PIPE, text=True, **kwargs
+    )
     if result.returncode != 0:
         tool = Path(args[0]).name
         raise BackupError(f"{tool} failed (exit {result.returncode}): {result.stderr.strip()}")
@@ -289,21 +298,52 @@ def exported_snapshot(target: Target) -> Iterator[tuple[str, psycopg.Connection]
 
 
 def backup(target: Target, path: Path) -> dict[str, dict[str, Any]]:
-    """Dump `target` into `path` (custom format) and write its manifest; return the figures."""
+    """Dump `target` into `path` (custom format) and write its manifest; return the figures.
+
+    `path` must not exist. pg_dump writes into a file this process created with mode 0600
+    (its stdout), so no other user can read it at any moment; on failure it is removed.
+    """
     pg_dump = pg_tool("pg_dump", server_major(target))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with exported_snapshot(target) as (snapshot, conn):
-        server_version = conn.info.server_version
-        figures = snapshot_figures(conn)
-        run_tool([pg_dump, "--format=custom", f"--snapshot={snapshot}", f"--file={path}"], target)
-    manifest = {
-        "database": target.dbname,
-        "dump": path.name,
-        "server_version": server_version,
-        "figures": figures,
-    }
-    manifest_path(path).write_text(json.dumps(manifest, indent=1, sort_keys=True))
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        dump = _create_private(path)
+    except FileExistsError as error:
+        raise BackupError(f"{path} already exists; choose another file.") from error
+    try:
+        with dump, exported_snapshot(target) as (snapshot, conn):
+            server_version = conn.info.server_version
+            figures = snapshot_figures(conn)
+            run_tool([pg_dump, "--format=custom", f"--snapshot={snapshot}"], target, stdout=dump)
+        manifest = {
+            "database": target.dbname,
+            "dump": path.name,
+            "server_version": server_version,
+            "figures": figures,
+        }
+        _write_private(manifest_path(path), json.dumps(manifest, indent=1, sort_keys=True))
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
     return figures
+
+
+def _create_private(path: Path):
+    """A new file open for writing (binary), mode 0600 from its creation; FileExistsError if
+    `path` exists. The mode is given to open(2), so the umask can only make it stricter."""
+    return os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb")
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write `path` as a 0600 file: written beside it under a temporary name (mkstemp makes
+    0600 files), then renamed over it, so a stale manifest of the same name is replaced."""
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "w") as file:
+            file.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
 
 
 def manifest_path(dump: Path) -> Path:

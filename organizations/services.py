@@ -12,11 +12,51 @@ from collections import Counter
 from contextlib import nullcontext
 
 from django.apps import apps
-from django.db import transaction
+from django.contrib.auth.models import Group
+from django.db import IntegrityError, transaction
 
 from organizations.models import Organization, User
 from rostracore.tenancy.context import all_organizations, use_org
 from rostracore.tenancy.models import TenantModel
+
+MANAGER_GROUP = "Manager"  # created by migration 0002_manager_group
+
+
+@transaction.atomic
+def add_manager(
+    *, org: Organization, email: str, first_name: str = "", last_name: str = ""
+) -> User | None:
+    """Make `email` a manager of `org`: a new staff user, role manager, in the Manager group,
+    with no usable password yet (a manager sets it from the user's admin page).
+
+    Returns the new user, or None when the address already is a login anywhere (compared
+    without case) — in `org`, in another organization or platform staff; that user is left
+    exactly as it was. Usernames are unique across the platform, so callers must answer a
+    manager the same way in both cases (organizations/admin.py): "already exists" would tell
+    them who uses RostraCore elsewhere.
+    """
+    email = User.objects.normalize_email(email.strip())
+    if User.objects.filter(username__iexact=email).exists():
+        return None
+    user = User(
+        username=email,
+        email=email,
+        first_name=first_name,
+        last_name=last_name,
+        org=org,
+        role=User.Role.MANAGER,
+        is_staff=True,
+    )
+    user.set_unusable_password()
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError:
+        if User.objects.filter(username__iexact=email).exists():
+            return None  # the same address, added at the same moment by someone else
+        raise
+    user.groups.add(Group.objects.get(name=MANAGER_GROUP))
+    return user
 
 
 def offboarding_summary(*, org: Organization) -> dict[str, int]:

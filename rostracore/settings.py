@@ -1,15 +1,17 @@
 """RostraCore settings, read from the environment (django-environ).
 
-Development needs nothing set: DEBUG is on, a development SECRET_KEY is used, and without
-DATABASE_URL an embedded PostgreSQL is started (rostracore/embedded_db.py). Production sets
-DJANGO_DEBUG=false, SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL; with DEBUG off there is no
-default secret key.
+The defaults are production's: DEBUG is off unless DJANGO_DEBUG=true, and with DEBUG off
+SECRET_KEY must be set (the development key is refused). Development turns DEBUG on —
+`make run` and `make test` export DJANGO_DEBUG=true, pytest sets it (pyproject.toml) — and
+then gets the development key and, without DATABASE_URL, an embedded PostgreSQL
+(rostracore/embedded_db.py). Production sets SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL.
 """
 
 import datetime as dt
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -17,11 +19,15 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
-DEBUG = env.bool("DJANGO_DEBUG", default=True)
-if DEBUG:
-    SECRET_KEY = env("SECRET_KEY", default="django-insecure-development-only-key")
-else:
-    SECRET_KEY = env("SECRET_KEY")
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
+DEVELOPMENT_SECRET_KEY = "django-insecure-development-only-key"
+SECRET_KEY = env("SECRET_KEY", default=DEVELOPMENT_SECRET_KEY if DEBUG else "")
+if not DEBUG and SECRET_KEY in ("", DEVELOPMENT_SECRET_KEY):
+    # The development key is in this file, so anyone could sign sessions and reset tokens.
+    raise ImproperlyConfigured(
+        "Set SECRET_KEY to a long random value (not the development key): DEBUG is off "
+        "because DJANGO_DEBUG is not true. For development, set DJANGO_DEBUG=true."
+    )
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -114,6 +120,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Background tasks (django.tasks): roster generation runs in `manage.py db_worker`, which
 # `make run` starts next to the web server; the queue is a table in the same database.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# A worker renews its lease on a running roster run every third of this; a run whose lease
+# is older is marked failed (its worker was killed, ran out of memory or lost its machine).
+ROSTER_WORKER_LEASE_SECONDS = env.int("ROSTER_WORKER_LEASE_SECONDS", default=30)
 # django-tasks-db's own migration history breaks under two database roles; see the package.
 MIGRATION_MODULES = {"django_tasks_database": "scheduling.task_queue_migrations"}
 
@@ -139,8 +148,22 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
-# Behind a load balancer, the client address is the first X-Forwarded-For entry.
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+# The address of a login (django-axes through django-ipware). X-Forwarded-For is a header
+# anyone can send, so it counts only behind TRUSTED_PROXY_COUNT proxies of our own, each of
+# which appends the address it was connected from: the client is the entry that many places
+# from the right (a client's own entries, further left, are ignored). ipware counts the
+# proxies *in* the header, one fewer (the last proxy is REMOTE_ADDR); not strict, so a
+# client's extra entries do not void the header. Without proxies: REMOTE_ADDR only.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT is a number of proxies: 0 or more.")
+if TRUSTED_PROXY_COUNT:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR"]
+    AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT - 1
+else:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+    AXES_IPWARE_PROXY_COUNT = None
+IPWARE_STRICT = False
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

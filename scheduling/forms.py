@@ -1,12 +1,88 @@
 import datetime as dt
 
 from django import forms
+from django.utils import timezone
+
+from employees.forms import AsciiIntegerField
+
+# Dates a manager may ask for: rosters, grids and exports of today ± 5 years. Python's dates
+# end at 9999-12-31, and the pages add days and weeks to the date they were given, so an
+# unbounded date answered a 500 (issue 11); nobody plans or looks back further than this.
+WINDOW_YEARS = 5
+
+
+def _add_years(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February, in a year that has none
+        return day.replace(year=day.year + years, day=28)
+
+
+def date_window() -> tuple[dt.date, dt.date]:
+    """The first and last date a form accepts: today ± WINDOW_YEARS, today where the
+    organization is (the middleware activates its timezone). Computed per call, never at
+    import, so a long-running worker does not keep the day it started."""
+    today = timezone.localdate()
+    return _add_years(today, -WINDOW_YEARS), _add_years(today, WINDOW_YEARS)
+
+
+def in_window(day: dt.date) -> bool:
+    first, last = date_window()
+    return first <= day <= last
+
+
+class WindowDateField(forms.DateField):
+    """A date within `date_window()`; further away is a field error, not a date to compute
+    with."""
+
+    default_error_messages = {
+        "out_of_window": (
+            f"The date must be within {WINDOW_YEARS} years of today (from %(first)s to %(last)s)."
+        ),
+    }
+
+    def validate(self, value: dt.date | None) -> None:
+        super().validate(value)
+        if value is not None and not in_window(value):
+            first, last = date_window()
+            raise forms.ValidationError(
+                self.error_messages["out_of_window"],
+                code="out_of_window",
+                params={"first": first.isoformat(), "last": last.isoformat()},
+            )
+
+
+class WeekQueryForm(forms.Form):
+    """A week grid's query string: ?week= (any day of the week to show) and ?run= (show
+    that roster run's draft). A bad week falls back to the default week; a bad run is a 400,
+    because showing the published roster instead of the draft asked for would mislead."""
+
+    week = WindowDateField(required=False)
+    run = AsciiIntegerField(required=False)
+
+
+class ExportQueryForm(forms.Form):
+    """The CSV export's query string: ?run= (that run's draft), or the published shifts
+    from ?start= up to ?end=. Bad or missing dates fall back to the next four weeks."""
+
+    run = AsciiIntegerField(required=False)
+    start = WindowDateField(required=False)
+    end = WindowDateField(required=False)
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end and end < start:
+            self.add_error(
+                "end", forms.ValidationError("The end is before the start.", code="end_first")
+            )
+        return cleaned
 
 
 class StartRosterForm(forms.Form):
     """What a manager chooses to generate a draft roster."""
 
-    start_date = forms.DateField(
+    start_date = WindowDateField(
         label="First day (a Monday)", widget=forms.DateInput(attrs={"type": "date"})
     )
     weeks = forms.IntegerField(min_value=1, max_value=8, initial=4)

@@ -1,12 +1,21 @@
+import datetime as dt
+
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import ArrayField, RangeOperators
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 
 from employees.models import Employee
 from rostracore.tenancy.models import TenantModel
+
+# What one roster run may take on, so that no organization's run can hold the shared
+# background worker for long (the start form and the pattern form state them).
+MAX_WEEKS_PER_RUN = 8
+MAX_SHIFTS_PER_RUN = 20_000
+MAX_GUARDS_PER_SLOT = 20
 
 
 class TsTzRange(models.Func):
@@ -228,7 +237,12 @@ class ShiftPattern(TenantModel):
     end_time = models.TimeField()
     # ISO weekdays, 1 = Monday .. 7 = Sunday.
     weekdays = ArrayField(models.PositiveSmallIntegerField(), default=list_all_weekdays)
-    guards = models.PositiveSmallIntegerField("guards per shift", default=1)
+    guards = models.PositiveSmallIntegerField(
+        "guards per shift",
+        default=1,
+        validators=[MaxValueValidator(MAX_GUARDS_PER_SLOT)],
+        help_text=f"At most {MAX_GUARDS_PER_SLOT}: one shift is made per guard and day.",
+    )
     is_active = models.BooleanField("active", default=True)
 
     class Meta(TenantModel.Meta):
@@ -241,6 +255,11 @@ class ShiftPattern(TenantModel):
             ),
             models.CheckConstraint(
                 condition=Q(guards__gte=1), name="scheduling_pattern_at_least_one_guard"
+            ),
+            models.CheckConstraint(
+                condition=Q(guards__lte=MAX_GUARDS_PER_SLOT),
+                name="scheduling_pattern_at_most_guards",
+                violation_error_message=f"At most {MAX_GUARDS_PER_SLOT} guards per shift.",
             ),
             models.CheckConstraint(
                 condition=Q(weekdays__contained_by=[1, 2, 3, 4, 5, 6, 7]),
@@ -288,6 +307,12 @@ class RosterRun(TenantModel):
     hard_violations = models.PositiveIntegerField(default=0)
     elapsed_seconds = models.FloatField(default=0)
     message = models.TextField(blank=True)
+    # The worker's lease on a running run: renewed every few seconds while it works.
+    # A running run whose heartbeat is older than the lease lost its worker (killed, out of
+    # memory, machine restarted): scheduling.services.fail_stale_runs marks it failed.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+
+    ACTIVE = (Status.QUEUED, Status.RUNNING)
 
     class Meta(TenantModel.Meta):
         ordering = ["-created_at"]
@@ -296,6 +321,25 @@ class RosterRun(TenantModel):
                 condition=Q(end_date__gt=F("start_date")),
                 name="scheduling_rosterrun_end_after_start",
                 violation_error_message="The roster must end after it starts.",
+            ),
+            # On what the worker takes on: runs finished before the cap keep their range.
+            models.CheckConstraint(
+                condition=~Q(status__in=["queued", "running"])
+                | Q(end_date__lte=F("start_date") + dt.timedelta(weeks=MAX_WEEKS_PER_RUN)),
+                name="scheduling_rosterrun_at_most_weeks",
+                violation_error_message=f"A roster covers at most {MAX_WEEKS_PER_RUN} weeks.",
+            ),
+            # One run per organization in the queue or the worker at a time: the worker
+            # serves the queue in order, so every organization's run gets its turn and no
+            # tenant can fill the queue ahead of the others.
+            models.UniqueConstraint(
+                fields=["org"],
+                condition=Q(status__in=["queued", "running"]),
+                name="scheduling_one_active_run_per_org",
+                violation_error_message=(
+                    "A roster is already being generated for your organization; "
+                    "wait for it to finish, then start the next one."
+                ),
             ),
         ]
 

@@ -2,35 +2,50 @@
 
 Every lookup goes through the scoped managers, so another organization's run, site or guard
 is a 404, the same as a missing one. The iCal feed is the one page without a login (calendar
-apps cannot log in): its signed token names the organization and the guard.
+apps cannot log in): its link names the organization and carries the guard's random secret,
+which the manager can replace and deactivation replaces.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import re
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 
+import icalendar
 from django.contrib import messages
-from django.core import signing
-from django.http import Http404, HttpRequest, HttpResponse
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from clients.models import Site
 from employees.models import Employee
 from employees.views import manager_required
 from organizations.models import Organization
 from rostracore.tenancy.context import use_org
-from scheduling import tasks
-from scheduling.forms import StartRosterForm
+from scheduling.forms import (
+    ExportQueryForm,
+    StartRosterForm,
+    WeekQueryForm,
+    date_window,
+    in_window,
+)
 from scheduling.models import RosterAssignment, RosterRun, Shift
-from scheduling.services import PublishError, publish_run
+from scheduling.services import PublishError, fail_stale_runs, publish_run, start_run
 
-ICAL_SALT = "scheduling.ical-feed"
+# The last part of a feed's URL, Employee.calendar_token: "<organization id>-<secret>".
+# ASCII only ([0-9] is not \d, which matches every script's digits), no leading zero or sign:
+# one spelling per calendar.
+ICAL_TOKEN = re.compile(r"([1-9][0-9]{0,17})-([A-Za-z0-9_-]{43})")
+ICAL_DAYS_BACK, ICAL_DAYS_AHEAD = 30, 90
+# Calendar apps poll; five minutes in their cache, never in a shared one (the URL is a secret).
+ICAL_CACHE_CONTROL = "private, max-age=300"
 
 
 @manager_required
@@ -41,16 +56,18 @@ def home(request: HttpRequest) -> HttpResponse:
     form = StartRosterForm(request.POST or None, initial={"start_date": next_monday})
     if request.method == "POST" and form.is_valid():
         start = form.cleaned_data["start_date"]
-        run = RosterRun.objects.create(
-            start_date=start,
-            end_date=start + dt.timedelta(weeks=form.cleaned_data["weeks"]),
-            time_limit=form.cleaned_data["time_limit"],
-            created_by=request.user,
-            phase="Waiting for the background worker",
-        )
-        # The queue row commits with the run (same database, same request transaction).
-        tasks.generate_roster.enqueue(org_id=request.org.pk, run_id=run.pk)
-        return redirect(run)
+        try:
+            run = start_run(
+                start_date=start,
+                end_date=start + dt.timedelta(weeks=form.cleaned_data["weeks"]),
+                time_limit=form.cleaned_data["time_limit"],
+                created_by=request.user,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            return redirect(run)
+    fail_stale_runs()
     runs = RosterRun.objects.select_related("created_by")[:20]
     sites = Site.objects.select_related("client")
     return render(request, "scheduling/home.html", {"form": form, "runs": runs, "sites": sites})
@@ -58,7 +75,9 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @manager_required
 def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """The progress page; refreshes itself until the run is finished."""
+    """The progress page; refreshes itself until the run is finished (or its worker is
+    found dead: `fail_stale_runs`)."""
+    fail_stale_runs()
     run = get_object_or_404(RosterRun, pk=pk)
     open_rows = []
     sites = []
@@ -96,6 +115,29 @@ def run_publish(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(run)
 
 
+# A cell starting with one of these is a formula to Excel, LibreOffice and Google Sheets
+# (OWASP "CSV injection"): a guard named =HYPERLINK(...) would run in the manager's
+# spreadsheet. Tab and carriage return count too, as spreadsheets skip them before a formula.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _safe_cell(value: object) -> str:
+    """`value` as a CSV cell a spreadsheet shows as text: a leading ' when it could be read
+    as a formula (spreadsheets hide the quote)."""
+    text = str(value)
+    return f"'{text}" if text.startswith(_FORMULA_STARTS) else text
+
+
+class _SafeWriter:
+    """csv.writer that passes every cell through `_safe_cell`, so no column can forget."""
+
+    def __init__(self, stream) -> None:
+        self._writer = csv.writer(stream)
+
+    def writerow(self, row: list) -> None:
+        self._writer.writerow([_safe_cell(cell) for cell in row])
+
+
 @dataclass
 class _Entry:
     shift: Shift
@@ -104,11 +146,12 @@ class _Entry:
     reason: str = ""
 
 
-def _week_start(request: HttpRequest, default: dt.date) -> dt.date:
-    try:
-        day = dt.date.fromisoformat(request.GET.get("week", ""))
-    except ValueError:
-        day = default
+def _week_start(query: WeekQueryForm, run: RosterRun | None) -> dt.date:
+    """The Monday of ?week=, else of the run's first day, else of today. A run stored
+    before dates were bounded may start anywhere: outside the window it is today's week."""
+    day = query.cleaned_data.get("week") or (run.start_date if run else None)
+    if day is None or not in_window(day):
+        day = timezone.localdate()
     return day - dt.timedelta(days=day.weekday())
 
 
@@ -148,6 +191,10 @@ def _grid(request, *, title, subject, shifts_query, row_of, week, run):
         rows[row_of(entry.shift)][local_day].append(entry)
     table = [(label, [cells.get(day, []) for day in days]) for label, cells in sorted(rows.items())]
     query = f"&run={run.pk}" if run else ""
+    # No link to a week the form would refuse (it would silently show this week instead).
+    first, last = date_window()
+    previous = max(week - dt.timedelta(7), first) if week > first else None
+    following = week + dt.timedelta(7) if week <= last - dt.timedelta(7) else None
     return render(
         request,
         "scheduling/week.html",
@@ -157,26 +204,36 @@ def _grid(request, *, title, subject, shifts_query, row_of, week, run):
             "days": days,
             "table": table,
             "run": run,
-            "previous": f"?week={week - dt.timedelta(7)}{query}",
-            "next": f"?week={week + dt.timedelta(7)}{query}",
+            "previous": f"?week={previous}{query}" if previous else None,
+            "next": f"?week={following}{query}" if following else None,
         },
     )
 
 
-def _run_from(request: HttpRequest) -> RosterRun | None:
-    run_id = request.GET.get("run")
-    if not run_id:
-        return None
-    if not run_id.isdigit():
-        raise Http404("No such roster run.")
-    return get_object_or_404(RosterRun, pk=int(run_id))
+def _bad_run(query: WeekQueryForm | ExportQueryForm) -> HttpResponse | None:
+    """A 400 when ?run= is no id (a missing or another organization's run is a 404, below);
+    None when the query can be used."""
+    if not query.is_valid() and "run" in query.errors:
+        return HttpResponseBadRequest(
+            f"The run in this link is not a roster run number: {query.errors['run'][0]}",
+            content_type="text/plain; charset=utf-8",
+        )
+    return None
+
+
+def _run_from(query: WeekQueryForm | ExportQueryForm) -> RosterRun | None:
+    run_id = query.cleaned_data.get("run")
+    return None if run_id is None else get_object_or_404(RosterRun, pk=run_id)
 
 
 @manager_required
 def site_week(request: HttpRequest, pk: int) -> HttpResponse:
     site = get_object_or_404(Site.objects.select_related("client"), pk=pk)
-    run = _run_from(request)
-    week = _week_start(request, run.start_date if run else timezone.localdate())
+    query = WeekQueryForm(request.GET)
+    if (bad := _bad_run(query)) is not None:
+        return bad
+    run = _run_from(query)
+    week = _week_start(query, run)
     return _grid(
         request,
         title=f"{site.name} · week of {week:%d %b %Y}",
@@ -191,8 +248,11 @@ def site_week(request: HttpRequest, pk: int) -> HttpResponse:
 @manager_required
 def guard_week(request: HttpRequest, pk: int) -> HttpResponse:
     guard = get_object_or_404(Employee, pk=pk)
-    run = _run_from(request)
-    week = _week_start(request, run.start_date if run else timezone.localdate())
+    query = WeekQueryForm(request.GET)
+    if (bad := _bad_run(query)) is not None:
+        return bad
+    run = _run_from(query)
+    week = _week_start(query, run)
     if run is None:
         shifts = Shift.objects.filter(employee=guard)
     else:
@@ -215,14 +275,15 @@ def guard_week(request: HttpRequest, pk: int) -> HttpResponse:
 @manager_required
 def export_csv(request: HttpRequest) -> HttpResponse:
     """The roster as CSV: a run's draft (?run=) or the published shifts of ?start..?end."""
-    run = _run_from(request)
+    query = ExportQueryForm(request.GET)
+    if (bad := _bad_run(query)) is not None:
+        return bad
+    run = _run_from(query)
     if run is not None:
         start, end = run.start_date, run.end_date
     else:
-        try:
-            start = dt.date.fromisoformat(request.GET.get("start", ""))
-            end = dt.date.fromisoformat(request.GET.get("end", ""))
-        except ValueError:
+        start, end = query.cleaned_data.get("start"), query.cleaned_data.get("end")
+        if start is None or end is None:  # missing, unreadable, out of the window, reversed
             start = timezone.localdate()
             end = start + dt.timedelta(weeks=4)
     tz = timezone.get_current_timezone()
@@ -233,7 +294,7 @@ def export_csv(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     name = f"roster-{start}-{end}{'-draft' if run else ''}.csv"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
-    writer = csv.writer(response)
+    writer = _SafeWriter(response)
     writer.writerow(
         [
             "date",
@@ -270,51 +331,59 @@ def export_csv(request: HttpRequest) -> HttpResponse:
 
 
 def guard_feed_token(guard: Employee) -> str:
-    """A signed, organization-bound token for a guard's calendar feed."""
-    return signing.dumps({"o": guard.org_id, "e": guard.pk}, salt=ICAL_SALT, compress=True)
+    """The token in a guard's calendar feed URL (`scheduling:guard_ical`)."""
+    return guard.calendar_token
 
 
-def _ical_text(value: str) -> str:
-    return value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", " ")
+def _ical_calendar(
+    guard: Employee, shifts: Iterable[Shift], now: dt.datetime
+) -> icalendar.Calendar:
+    """RFC 5545 by the library: CRLF line ends, lines folded at 75 octets, text escaped."""
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", "-//RostraCore//Roster//EN")
+    calendar.add("version", "2.0")
+    calendar.calendar_name = f"{guard.full_name} shifts"  # NAME and X-WR-CALNAME
+    for s in shifts:
+        calendar.add_component(
+            icalendar.Event.new(
+                uid=f"shift-{s.pk}@rostracore",
+                stamp=now,
+                start=s.start.astimezone(dt.UTC),
+                end=s.end.astimezone(dt.UTC),
+                summary=s.site.name + (f" · {s.post.name}" if s.post else ""),
+                location=s.site.address or s.site.name,
+            )
+        )
+    return calendar
 
 
+@require_safe
 def guard_ical(request: HttpRequest, token: str) -> HttpResponse:
-    """A guard's published shifts, 30 days back to 90 ahead, as an iCalendar feed."""
-    try:
-        data = signing.loads(token, salt=ICAL_SALT)
-        org = Organization.objects.get(pk=data["o"])
-    except (signing.BadSignature, Organization.DoesNotExist, KeyError, TypeError):
-        raise Http404("No such calendar.") from None
+    """A guard's published shifts, 30 days back to 90 ahead, as an iCalendar feed.
+
+    A malformed token, an unknown organization, a secret no active guard of that
+    organization holds (rotated, another organization's, deactivated): the same 404.
+    """
+    match = ICAL_TOKEN.fullmatch(token)
+    org = Organization.objects.filter(pk=int(match[1])).first() if match else None
+    if org is None:
+        raise Http404("No such calendar.")
     with use_org(org):
-        guard = get_object_or_404(Employee, pk=data["e"])
+        guard = Employee.objects.filter(calendar_secret=match[2], is_active=True).first()
+        if guard is None:
+            raise Http404("No such calendar.")
         now = timezone.now()
         shifts = (
             Shift.objects.filter(
                 employee=guard,
-                start__gte=now - dt.timedelta(days=30),
-                start__lt=now + dt.timedelta(days=90),
+                start__gte=now - dt.timedelta(days=ICAL_DAYS_BACK),
+                start__lt=now + dt.timedelta(days=ICAL_DAYS_AHEAD),
             )
             .select_related("site", "post")
             .order_by("start")
         )
-        stamp = f"{now:%Y%m%dT%H%M%SZ}"
-        lines = [
-            "BEGIN:VCALENDAR",
-            "VERSION:2.0",
-            "PRODID:-//RostraCore//Roster//EN",
-            f"X-WR-CALNAME:{_ical_text(guard.full_name)} shifts",
-        ]
-        for s in shifts:
-            summary = f"{s.site.name}" + (f" · {s.post.name}" if s.post else "")
-            lines += [
-                "BEGIN:VEVENT",
-                f"UID:shift-{s.pk}@rostracore",
-                f"DTSTAMP:{stamp}",
-                f"DTSTART:{s.start.astimezone(dt.UTC):%Y%m%dT%H%M%SZ}",
-                f"DTEND:{s.end.astimezone(dt.UTC):%Y%m%dT%H%M%SZ}",
-                f"SUMMARY:{_ical_text(summary)}",
-                f"LOCATION:{_ical_text(s.site.address or s.site.name)}",
-                "END:VEVENT",
-            ]
-        lines.append("END:VCALENDAR")
-    return HttpResponse("\r\n".join(lines) + "\r\n", content_type="text/calendar; charset=utf-8")
+        body = _ical_calendar(guard, shifts, now).to_ical()
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Cache-Control"] = ICAL_CACHE_CONTROL
+    response["Content-Disposition"] = 'inline; filename="shifts.ics"'
+    return response

@@ -14,6 +14,7 @@ from tests.factories import (
     SiteFactory,
     UserFactory,
 )
+from tests.tallies import TALLIES, lines, merge
 
 # Tests never touch development data: without DATABASE_URL each test process starts its own
 # embedded PostgreSQL in a temporary folder (read when the first connection opens).
@@ -21,6 +22,9 @@ os.environ.setdefault("ROSTRACORE_PGDATA", "throwaway")
 
 
 # What the suite changes from production, and why (nothing else differs):
+# - DJANGO_DEBUG=true (pyproject.toml, [tool.pytest_env]: pytest-django reads the settings
+#   before this file runs): the development SECRET_KEY, no HTTPS redirect. Django still runs
+#   each test with settings.DEBUG off.
 # - a fast password hasher: PBKDF2's 1.5M iterations cost 0.55 s per user, and the suite makes
 #   hundreds. tests/security/test_deploy_settings.py proves production hashes with PBKDF2.
 TEST_PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -30,6 +34,22 @@ def pytest_configure(config):
     from django.conf import settings
 
     settings.PASSWORD_HASHERS = TEST_PASSWORD_HASHERS
+
+
+def pytest_sessionfinish(session):
+    """An xdist worker hands its figures (tests/tallies.py) to the controller."""
+    if hasattr(session.config, "workeroutput"):
+        session.config.workeroutput["tallies"] = {k: dict(v) for k, v in TALLIES.items()}
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    merge(getattr(node, "workeroutput", {}).get("tallies", {}))
+
+
+def pytest_terminal_summary(terminalreporter):
+    for line in lines():
+        terminalreporter.write_line(line)
 
 
 @pytest.hookimpl(trylast=True)

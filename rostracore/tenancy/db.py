@@ -74,14 +74,22 @@ def set_org_per_transaction(execute, sql, params, many, context):
             _apply(raw_connection, wanted)
             return execute(sql, params, many, context)
 
-    if raw_connection.info.transaction_status == TransactionStatus.IDLE:
+    status = raw_connection.info.transaction_status
+    if status == TransactionStatus.IDLE:
         connection.rostracore_applied = _NOTHING  # a new transaction starts with nothing set
-    if getattr(connection, "rostracore_applied", None) != wanted:
+    rollback = isinstance(sql, str) and sql.lstrip().upper().startswith("ROLLBACK")
+    # After an error only a rollback can run (an aborted transaction ignores everything
+    # else, the settings included); the rollback itself needs no settings.
+    if (
+        not rollback
+        and status != TransactionStatus.INERROR
+        and getattr(connection, "rostracore_applied", None) != wanted
+    ):
         connection.rostracore_applied = None  # unknown until the server has run them
         _apply(raw_connection, wanted)
         connection.rostracore_applied = wanted
     result = execute(sql, params, many, context)
-    if isinstance(sql, str) and sql.lstrip().upper().startswith("ROLLBACK TO SAVEPOINT"):
+    if rollback:
         connection.rostracore_applied = None  # the settings may have been rolled back too
     return result
 

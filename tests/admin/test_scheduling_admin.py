@@ -560,6 +560,7 @@ def _grow(sched, n: int) -> None:
                 start_date=dt.date(2027, 1, 1) + dt.timedelta(days=i),
                 end_date=dt.date(2027, 1, 8) + dt.timedelta(days=i),
                 created_by=a["user"],
+                status=RosterRun.Status.DONE,  # one active run per organization
             )
             for i in range(RosterRun.objects.count(), n)
         )

@@ -134,3 +134,69 @@ def test_managers_read_their_trail_in_the_admin_and_never_another_orgs(
         == 403
     )
     assert AuditEvent.all_orgs.filter(pk=a_event.pk).exists()
+
+
+# Written in bulk by the solver and rebuilt on every run; publishing changes the (audited)
+# shifts. And the trail itself.
+NOT_AUDITED = {"scheduling.RosterAssignment", "audit.AuditEvent"}
+
+
+def test_every_tenant_table_and_the_users_table_are_on_the_trail():
+    """On the main of 2026-12-01 only guards, clients, sites and shifts were audited."""
+    from organizations.models import User
+    from tests.crawl.world import tenant_models
+
+    tables = [m._meta.db_table for m in tenant_models() if m._meta.label not in NOT_AUDITED]
+    tables.append(User._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+            "WHERE t.tgname = 'audit_row_change'"
+        )
+        audited = {row[0] for row in cursor.fetchall()}
+    assert set(tables) - audited == set()
+
+
+def test_scheduling_rows_are_recorded(two_orgs, observer):
+    from tests.factories import AbsenceFactory, PostFactory, RosterRunFactory
+
+    a = two_orgs["alpha"]
+    post = PostFactory(org=a["org"], site=a["site"], name="Gate")
+    absence = AbsenceFactory(org=a["org"], employee=a["flex"], note="Leave")
+    run = RosterRunFactory(org=a["org"])
+    with use_org(a["org"]):
+        from scheduling.models import RosterRun
+
+        RosterRun.objects.filter(pk=run.pk).update(phase="Solving week 1", filled_shifts=3)
+        RosterRun.objects.filter(pk=run.pk).update(status=RosterRun.Status.DONE)
+    assert [e.action for e in _events("scheduling_post", post.pk)] == ["insert"]
+    assert [e.action for e in _events("scheduling_absence", absence.pk)] == ["insert"]
+    # Progress is not history; the status change is.
+    created, finished = _events("scheduling_rosterrun", run.pk)
+    assert created.action == "insert"
+    assert finished.changes["status"] == ["queued", "done"]
+
+
+def test_user_role_activity_and_password_changes_are_recorded_without_the_hash(manager_a, observer):
+    from organizations.models import User
+
+    user = User.objects.get(pk=manager_a.pk)
+    user.is_active = False
+    user.save()
+    user.set_password("another-long-passphrase")
+    user.save()
+    user.last_login = user.date_joined
+    user.save()  # a login: not history
+    created, deactivated, new_password = _events("organizations_user", user.pk)
+    assert created.action == "insert" and "password" not in created.changes
+    assert created.changes["role"] == "manager"
+    assert deactivated.changes == {"is_active": [True, False]}
+    assert new_password.changes == {"password": "changed"}
+    assert user.password not in str([created.changes, deactivated.changes, new_password.changes])
+    assert created.org_id == manager_a.org_id
+
+
+def test_platform_staff_changes_are_on_no_organizations_trail(platform_user, observer):
+    platform_user.first_name = "Staff"
+    platform_user.save()
+    assert _events("organizations_user", platform_user.pk) == []

@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.contrib import admin
 from django.contrib.contenttypes.models import ContentType
-from django.core import signing
 from django.db import models
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
@@ -185,20 +185,20 @@ def employee_form(w: World) -> dict:
     }
 
 
-def _ical(world: World) -> tuple[str, str, str]:
-    """Tokens signed for org A naming B's guard / a missing guard / A's guard: what the view
-    would do if org A's signature could be bent onto B's guard. (B's own token is B's
-    capability: whoever holds it may read B's calendar by design.)"""
+def _ical(org_of: Callable[[World], Any], secret_of: Callable[[World], Any]):
+    """Feed tokens ("<organization id>-<secret>") pairing one organization's id with the other
+    organization's guard's secret / a secret no guard has / (control) A's own guard's token.
+    (B's own token is B's capability: whoever holds it may read B's calendar by design.)"""
 
-    def token(org, employee_id) -> str:
-        return signing.dumps({"o": org.pk, "e": employee_id}, salt="scheduling.ical-feed")
+    def fill(world: World) -> tuple[str, str, str]:
+        org_id = org_of(world).pk
+        return (
+            f"{org_id}-{secret_of(world).calendar_secret}",
+            f"{org_id}-{secrets.token_urlsafe(32)}",
+            world.a(Employee).calendar_token,
+        )
 
-    a_guard = world.a(Employee).pk
-    return (
-        token(world.org_a, world.b(Employee).pk),
-        token(world.org_a, MISSING_ID),
-        token(world.org_a, a_guard),
-    )
+    return fill
 
 
 def _content_type(model):
@@ -239,6 +239,7 @@ PAGES: dict[str, Entry] = {
     "employees:assign": page(pk=Employee, post=lambda w: {"client": w.a(Client).pk}),
     "employees:deactivate": page(pk=Employee),
     "employees:reactivate": page(pk=Employee),
+    "employees:rotate_calendar": page(pk=Employee),
     "scheduling:home": page(
         post=lambda w: {"start_date": _next_monday().isoformat(), "weeks": 1, "time_limit": 5}
     ),
@@ -247,9 +248,22 @@ PAGES: dict[str, Entry] = {
     "scheduling:site_week": page(pk=Site, queries=(_query("run", RosterRun),)),
     "scheduling:guard_week": page(pk=Employee, queries=(_query("run", RosterRun),)),
     "scheduling:export_csv": page(
-        queries=(_query("run", RosterRun), ("start=2000-01-01&end=2100-01-01",) * 2)
+        queries=(
+            _query("run", RosterRun),
+            # Every published shift: about as wide as the export accepts (today ± 5 years).
+            lambda w: (
+                (
+                    f"start={timezone.localdate() - dt.timedelta(days=4 * 365)}"
+                    f"&end={timezone.localdate() + dt.timedelta(days=4 * 365)}",
+                )
+                * 2
+            ),
+        )
     ),
-    "scheduling:guard_ical": page(token=_ical),
+    "scheduling:guard_ical": variants(
+        page(token=_ical(lambda w: w.org_a, lambda w: w.b(Employee))),
+        page(token=_ical(lambda w: w.org_b, lambda w: w.a(Employee))),
+    ),
     # The admin site's own views.
     "admin:index": page(),
     "admin:login": page(post=lambda w: {"username": w.manager_a.username, "password": "wrong"}),

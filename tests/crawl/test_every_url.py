@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections import Counter, defaultdict
+from collections import Counter
 from urllib.parse import unquote
 
 import pytest
@@ -27,11 +27,10 @@ from django.test import Client as HttpClient
 
 from tests.crawl.registry import Pattern, Target, all_patterns, entries
 from tests.crawl.world import Layer, World, contains_canary, layer_alone, snapshot_of_b
+from tests.tallies import tally
 
 PATTERNS = all_patterns()
 ENTRIES = entries()
-# Totals per layer for the terminal summary (tests/crawl/conftest.py).
-STATS: dict[str, Counter] = defaultdict(Counter)
 
 
 @pytest.fixture(scope="module", params=[Layer.BOTH, Layer.RLS_ONLY, Layer.ORM_ONLY])
@@ -42,7 +41,7 @@ def layer(request) -> str:
 @pytest.fixture
 def isolation(world, http_a, layer):
     """The layer under test, switched on after the world is built and A is logged in."""
-    stats = STATS[layer]
+    stats = tally(f"URL crawl, {layer}")
     for name in ("canary hits", "server errors", "patterns that changed B's rows"):
         stats[name] += 0  # shown as 0 in the summary, not left out
     with layer_alone(layer):
@@ -150,6 +149,7 @@ class Crawl:
         return all(status == 403 for status in statuses)
 
 
+@pytest.mark.crawl
 @pytest.mark.parametrize("pattern", PATTERNS, ids=lambda p: p.key)
 def test_org_a_manager_cannot_reach_org_b_through(pattern, world, http_a, isolation):
     entry = ENTRIES.get(pattern.key)

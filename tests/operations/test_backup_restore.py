@@ -5,6 +5,7 @@ restores go into scratch databases created on that same server and dropped after
 """
 
 import json
+import os
 import uuid
 
 import pytest
@@ -153,6 +154,28 @@ def test_backup_prints_a_timestamped_path_in_the_output_folder(two_orgs, tmp_pat
     assert str(made) in out.text
     assert backups.manifest_path(made).exists()
     assert Organization.objects.count() == 2
+
+
+def test_the_dump_and_its_manifest_are_readable_by_their_owner_only(two_orgs, tmp_path):
+    """They hold every organization's rows and every password hash. 0600 from the moment
+    they exist, whatever the umask (0 here: without care, files would be world-writable)."""
+    previous = os.umask(0)
+    try:
+        call_command("backup", output_dir=str(tmp_path / "new-folder"), stdout=_Sink())
+    finally:
+        os.umask(previous)
+    (made,) = (tmp_path / "new-folder").glob("*.dump")
+    assert made.stat().st_mode & 0o777 == 0o600
+    assert backups.manifest_path(made).stat().st_mode & 0o777 == 0o600
+    assert made.parent.stat().st_mode & 0o777 == 0o700  # the folder the command made
+
+
+def test_backup_refuses_to_overwrite_a_file(two_orgs, tmp_path):
+    path = tmp_path / "taken.dump"
+    path.write_text("someone else's")
+    with pytest.raises(CommandError, match="already exists"):
+        call_command("backup", file=str(path), stdout=_Sink())
+    assert path.read_text() == "someone else's"
 
 
 def test_client_tools_are_new_enough_for_the_server(live):

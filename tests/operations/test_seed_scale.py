@@ -50,6 +50,13 @@ def manager_group():
     return Group.objects.get_or_create(name="Manager")[0]
 
 
+@pytest.fixture(autouse=True)
+def development(settings):
+    """seed_demo makes logins with the published demo password, so it runs only in
+    development; Django runs every test with DEBUG off, whatever DJANGO_DEBUG says."""
+    settings.DEBUG = True
+
+
 def _cross_org_references() -> dict[str, int]:
     with connections[OWNER].cursor() as cursor:
         found = {}
@@ -174,3 +181,12 @@ def test_a_prefix_makes_another_set_beside_the_first():
         assert Employee.objects.count() == 12
     with pytest.raises(CommandError, match="--prefix"):
         _seed(orgs=1, prefix="Not A Slug")
+
+
+@pytest.mark.parametrize("options", [{}, {"orgs": 1, "guards": 4, "weeks": 0}])
+def test_refuses_to_make_demo_logins_unless_debug_is_on(settings, options):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match=r"published demo password.*DJANGO_DEBUG=true"):
+        _seed(**options)
+    assert not Organization.objects.exists()
+    assert not User.objects.exists()

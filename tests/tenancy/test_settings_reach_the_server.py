@@ -79,3 +79,19 @@ def test_inside_one_request_the_database_has_the_requests_organization(client, t
         "clients": ["Alpha Client"],
         "atomic": True,
     }
+
+
+def test_an_error_inside_an_organizations_block_rolls_back_cleanly(two_orgs):
+    """The savepoint's ROLLBACK TO runs after use_org() ended: the wrapper must not send the
+    (changed) settings into the aborted transaction first. Found on 2026-12-01 with the
+    one-active-run constraint: "current transaction is aborted" instead of the
+    IntegrityError."""
+    from django.db import IntegrityError
+
+    a = two_orgs["alpha"]
+    with transaction.atomic():
+        with pytest.raises(IntegrityError), transaction.atomic(), use_org(a["org"]):
+            Client.objects.create(client_name=a["client"].client_name)  # a duplicate
+        with use_org(a["org"]):
+            assert Client.objects.count() == 1
+            assert _setting("org_id") == str(a["org"].pk)

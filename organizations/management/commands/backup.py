@@ -5,6 +5,8 @@
 
 Writes `<file>.manifest.json` next to the dump (row counts and digests of every table, taken
 in the dump's own snapshot) so `restore` and `verify_backup` can prove a restore complete.
+Both files are created with mode 0600 (owner only: they hold every organization's rows and
+password hashes) and an existing file is never overwritten (organizations/backups.py).
 """
 
 import time

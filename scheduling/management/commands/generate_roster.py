@@ -2,13 +2,14 @@
 
 import datetime as dt
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from organizations.models import Organization
 from rostracore.tenancy.context import use_org
 from scheduling.models import RosterRun
-from scheduling.services import publish_run, run_roster
+from scheduling.services import publish_run, run_roster, start_run
 
 BAR = 30
 
@@ -50,9 +51,12 @@ class Command(BaseCommand):
         # No surrounding transaction: the run's progress row is committed as it changes, so the
         # progress page shows this run too; the draft itself is written in one transaction.
         with use_org(org):
-            run = RosterRun.objects.create(
-                start_date=start, end_date=end, time_limit=options["time_limit"]
-            )
+            try:
+                run = start_run(
+                    start_date=start, end_date=end, time_limit=options["time_limit"], enqueue=False
+                )
+            except ValidationError as error:
+                raise CommandError(" ".join(error.messages)) from None
             run = run_roster(run=run, on_progress=self._progress)
             self.stdout.write("")
             published = publish_run(run=run) if options["publish"] else None

@@ -6,7 +6,9 @@
 Without options: creates (once; rerunning changes nothing) two organizations, each with a
 manager login, three clients with two sites each, dedicated and flex guards, and the coming
 week of day and night shifts, some filled and some open. Also a platform-staff login. Prints
-the URL and the logins. The demo password is for local demos only.
+the URL and the logins. The demo password is for local demos only: every login this command
+makes has it (the platform-staff login sees every organization), so it refuses to run unless
+DEBUG is on (DJANGO_DEBUG=true, as `make run` sets), and writes nothing.
 
 With --orgs: that many organizations `scale-001`, `scale-002`, ... (existing ones are left
 as they are, so a rerun adds only what is missing), each with a manager
@@ -27,13 +29,14 @@ import threading
 import time
 import zoneinfo
 
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections, transaction
 from django.utils import timezone
 
 from clients.models import Client, Site
-from employees.models import Employee
+from employees.models import Employee, new_calendar_secret
 from employees.seeding import FIRST_NAMES, GRADE_WEIGHTS, LAST_NAMES, create_guards
 from organizations.admin import MANAGER_GROUP
 from organizations.models import Organization, User
@@ -115,6 +118,12 @@ class Command(BaseCommand):
     def handle(
         self, *args, orgs=None, guards=1000, weeks=4, prefix=SCALE_PREFIX, jobs=2, **options
     ):
+        if not settings.DEBUG:
+            raise CommandError(
+                f"seed_demo makes logins with the published demo password ({DEMO_PASSWORD}), "
+                "a platform-staff login among them, so it runs only in development: set "
+                "DJANGO_DEBUG=true."
+            )
         if orgs is not None:
             if orgs < 1 or guards < 1 or weeks < 0:
                 raise CommandError("--orgs and --guards must be at least 1, --weeks at least 0.")
@@ -378,6 +387,8 @@ class Command(BaseCommand):
                     "email": f"{number.lower()}@{org.slug}.example",
                     "hire_date": today - dt.timedelta(days=rng.randrange(30, 3650)),
                     "assigned_client_id": client_id,
+                    # Each guard's own (a model default would be copied to every row).
+                    "calendar_secret": new_calendar_secret(),
                 }
             )
         employee_ids = _copy_rows(cursor, Employee, employee_rows)

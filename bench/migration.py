@@ -60,7 +60,8 @@ django.setup()
 from django.db import connections  # noqa: E402
 from django.db.migrations.executor import MigrationExecutor  # noqa: E402
 
-from organizations.backups import default_alias, target_for  # noqa: E402
+from operations.backups import target_for  # noqa: E402
+from rostracore.tenancy.db import operations_alias  # noqa: E402
 
 RERUN = ".venv/bin/python bench/migration.py"
 BASELINE = [
@@ -181,7 +182,7 @@ def main() -> None:
     args = parser.parse_args()
     rerun = RERUN + ("" if args.rows == 1_000_000 else f" --rows {args.rows}")
 
-    alias = default_alias()
+    alias = operations_alias()
     connection = connections[alias]
     executor = MigrationExecutor(connection)
     if executor.loader.applied_migrations:

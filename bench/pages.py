@@ -50,13 +50,13 @@ from django.db.backends.signals import connection_created  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
+from operations.management.commands.seed_demo import PLATFORM_USERNAME  # noqa: E402
 from organizations.models import Organization, User  # noqa: E402
-from scheduling.management.commands.seed_demo import (  # noqa: E402
-    PLATFORM_USERNAME,
-    _join_manager_group,
-)
+from organizations.services import create_manager  # noqa: E402
+from rostracore.tenancy.db import operations_alias  # noqa: E402
 
 RERUN = ".venv/bin/python bench/pages.py"
+ALIAS = operations_alias()  # reads as the owner role when settings define it
 DATASETS = [
     # (slug that proves it is there, seed_demo options)
     ("scale-100", {"orgs": 100, "guards": 1000, "weeks": 4}),
@@ -99,15 +99,11 @@ def ensure_data() -> None:
     out = io.StringIO()
     call_command("migrate", verbosity=0, stdout=out)
     for slug, options in DATASETS:
-        if Organization.objects.using(_alias()).filter(slug=slug).exists():
+        if Organization.objects.using(ALIAS).filter(slug=slug).exists():
             continue
         print(f"seeding: seed_demo {_flags(options)} ...", flush=True)
         call_command("seed_demo", stdout=out, **options)
         print("  " + out.getvalue().strip().splitlines()[-2], flush=True)
-
-
-def _alias() -> str:
-    return "owner" if "owner" in connections else "default"
 
 
 def _flags(options: dict) -> str:
@@ -120,11 +116,11 @@ def measure(client: Client, url: str, requests: int) -> tuple[int, int, int, flo
         client.get(url)
     with (
         CaptureQueriesContext(connections["default"]) as default,
-        CaptureQueriesContext(connections[_alias()]) as owner,
+        CaptureQueriesContext(connections[ALIAS]) as owner,
     ):
         response = client.get(url)
     queries = len(default.captured_queries)
-    if _alias() != "default":
+    if ALIAS != "default":
         queries += len(owner.captured_queries)
     times: list[float] = []
     budget = time.perf_counter() + PAGE_BUDGET_SECONDS
@@ -157,19 +153,20 @@ def main() -> None:
     logging.getLogger("django.request").setLevel(logging.ERROR)  # no 4xx warnings
     logging.getLogger("axes").setLevel(logging.WARNING)  # no line per login
     users = [
-        (label, User.objects.using(_alias()).select_related("org").get(username=username))
+        (label, User.objects.using(ALIAS).select_related("org").get(username=username))
         for label, username in MANAGERS
     ]
     for _, user in users:
-        _join_manager_group(user)  # data seeded before managers joined the group
+        # Data seeded before managers joined the group: made a manager again, in place.
+        create_manager(org=user.org, email=user.username, update_existing=True, using=ALIAS)
     connections["default"].close()
     connection_created.connect(_bound_statements)
-    users.append(("platform staff", User.objects.using(_alias()).get(username=PLATFORM_USERNAME)))
+    users.append(("platform staff", User.objects.using(ALIAS).get(username=PLATFORM_USERNAME)))
     from employees.models import Employee
 
-    total_employees = Employee.all_orgs.using(_alias()).count()
+    total_employees = Employee.all_orgs.using(ALIAS).count()
     print(
-        f"\ndatabase: {Organization.objects.using(_alias()).count()} organizations, "
+        f"\ndatabase: {Organization.objects.using(ALIAS).count()} organizations, "
         f"{total_employees:,} employees; {args.requests} timed requests per page, one user\n"
     )
     header = (

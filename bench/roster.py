@@ -2,13 +2,14 @@
 
     .venv/bin/python bench/roster.py                       # tiers S and M, 60 s each
     .venv/bin/python bench/roster.py --tiers S,M,L --time-limit 60 --workers 2 --seed 1
+    .venv/bin/python bench/roster.py --deterministic-limit 30 --workers 1   # same on any machine
 
 Tiers (guards, sites; about 2.3 shifts per site and day over 4 weeks):
 S 60 guards, 10 sites (~800 shifts); M 500, 80 (~6,500); L 2,000, 300 (~26,000).
 
-No database: the instances are `scheduling.synthetic.random_problem` data fed to the same
-solver code the app runs (`scheduling.optimizer.solve`, `scheduling.greedy.greedy`), and
-every roster is validated by the independent checker (`scheduling.checker.check`). For each
+No database: the instances are `scheduling.solver.synthetic.random_problem` data fed to the
+same solver code the app runs (`scheduling.solver.solve`, `scheduling.solver.greedy.greedy`),
+and every roster is validated by the independent checker (`scheduling.solver.check`). For each
 tier and method it prints the open shifts, the proven lower bound on open shifts (a per-week
 max-flow relaxation: no valid roster has fewer), the soft score (penalty points of the other
 goals), the hard violations found by the checker and the seconds taken. "open = bound" means
@@ -24,11 +25,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from scheduling.checker import check
-from scheduling.greedy import greedy
-from scheduling.optimizer import open_lower_bound, solve
-from scheduling.problem import evaluate
-from scheduling.synthetic import random_problem
+from scheduling.solver import check, evaluate, open_lower_bound, solve
+from scheduling.solver.greedy import greedy
+from scheduling.solver.synthetic import random_problem
 
 TIERS = {"S": (60, 10), "M": (500, 80), "L": (2_000, 300)}
 
@@ -39,6 +38,12 @@ def main() -> None:
     parser.add_argument("--time-limit", type=float, default=60.0, help="Optimizer seconds.")
     parser.add_argument("--workers", type=int, default=2, help="CP-SAT workers (cores).")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--deterministic-limit",
+        type=float,
+        help="CP-SAT deterministic time instead of --time-limit seconds: with --workers 1 the "
+        "same rosters on any machine.",
+    )
     args = parser.parse_args()
 
     header = (
@@ -55,7 +60,12 @@ def main() -> None:
         greedy_seconds = time.monotonic() - began
         bound = open_lower_bound(problem)
         rows = [("greedy", roster, greedy_seconds)]
-        solution = solve(problem, time_limit=args.time_limit, workers=args.workers)
+        solution = solve(
+            problem,
+            time_limit=args.time_limit,
+            workers=args.workers,
+            deterministic_limit=args.deterministic_limit,
+        )
         rows.append(("optimizer", solution.roster, solution.stats.seconds))
         for method, result, seconds in rows:
             score = evaluate(problem, result)
@@ -67,10 +77,14 @@ def main() -> None:
                 flush=True,
             )
     print()
+    limit = (
+        f"--time-limit {args.time_limit:g}"
+        if args.deterministic_limit is None
+        else f"--deterministic-limit {args.deterministic_limit:g}"
+    )
     print(
-        "Rerun: .venv/bin/python bench/roster.py "
-        f"--tiers {args.tiers} --time-limit {args.time_limit:g} --workers {args.workers} "
-        f"--seed {args.seed}"
+        f"Rerun: .venv/bin/python bench/roster.py --tiers {args.tiers} {limit} "
+        f"--workers {args.workers} --seed {args.seed}"
     )
 
 

@@ -28,19 +28,27 @@ class Client(TenantModel):
         return self.client_name
 
 
+class Grade(models.TextChoices):
+    """PSIRA grades: A is the highest, E the entry grade. A site requires a minimum grade and
+    a guard holds one (Employee.psira_grade); they live here, the lower of the two apps, so
+    both use the one enum (employees imports clients, never the other way)."""
+
+    A = "A", "Grade A"
+    B = "B", "Grade B"
+    C = "C", "Grade C"
+    D = "D", "Grade D"
+    E = "E", "Grade E"
+
+
 class Site(TenantModel):
     """A place where guards stand: a client's premises."""
-
-    # PSIRA grades, A highest .. E entry. Spelled out here (not Employee.Grade) because
-    # clients sits below employees and must not import it.
-    GRADE_CHOICES = [(grade, f"Grade {grade}") for grade in "ABCDE"]
 
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="sites")
     name = models.CharField(max_length=200)
     address = models.TextField(blank=True)
     # Site requirements; the roster optimizer (scheduling) treats them as hard rules.
     min_grade = models.CharField(
-        "minimum PSIRA grade", max_length=1, choices=GRADE_CHOICES, default="E"
+        "minimum PSIRA grade", max_length=1, choices=Grade, default=Grade.E
     )
     armed = models.BooleanField(
         default=False, help_text="Guards here carry a firearm: they need a valid competency."

@@ -6,7 +6,7 @@ import re
 from django import forms
 from django.db.models import Q
 
-from clients.models import Client
+from clients.models import Client, Grade
 from employees.models import Employee
 from rostracore.tenancy.forms import TenantModelForm
 
@@ -168,7 +168,7 @@ class EmployeeFilterForm(forms.Form):
     client = forms.ChoiceField(label="Client", required=False)
     status = forms.ChoiceField(label="Status", required=False, choices=STATUS_CHOICES)
     grade = forms.ChoiceField(
-        label="Grade", required=False, choices=[("", "All grades"), *Employee.Grade.choices]
+        label="Grade", required=False, choices=[("", "All grades"), *Grade.choices]
     )
     sort = forms.ChoiceField(
         label="Sort by",

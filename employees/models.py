@@ -4,6 +4,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.urls import reverse
 
+from clients.models import Grade
 from rostracore.tenancy.models import TenantModel
 
 psira_number_validator = RegexValidator(
@@ -41,14 +42,6 @@ class Employee(TenantModel):
     any client). A dedicated guard works mostly at that client's sites but may still cover
     other clients' shifts. Deleting the client moves its guards back to the flex pool.
     """
-
-    class Grade(models.TextChoices):
-        # PSIRA grades: A is the highest, E the entry grade.
-        A = "A", "Grade A"
-        B = "B", "Grade B"
-        C = "C", "Grade C"
-        D = "D", "Grade D"
-        E = "E", "Grade E"
 
     assigned_client = models.ForeignKey(
         "clients.Client",

@@ -5,11 +5,7 @@ a 404, identical to a missing one; the organization of new rows comes from the l
 (TenantModelForm), never from the form or the URL.
 """
 
-from collections.abc import Callable
-from functools import wraps
-
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import F, Q, QuerySet
@@ -22,26 +18,10 @@ from django.views.decorators.http import require_POST
 from employees import services
 from employees.forms import AssignForm, EmployeeFilterForm, EmployeeForm, PageForm
 from employees.models import Employee
+from rostracore.tenancy.access import manager_required
 
 PAGE_SIZE = 50
 UPCOMING_SHIFTS = 10
-
-
-def manager_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Logged in (else the login page) and a member of an organization.
-
-    Platform staff have no organization, so every tenant query would fail closed; they get
-    a 403 page that sends them to the admin instead of a 500.
-    """
-
-    @wraps(view)
-    @login_required
-    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if getattr(request, "org", None) is None:
-            return render(request, "no_organization.html", status=403)
-        return view(request, *args, **kwargs)
-
-    return wrapped
 
 
 def _filtered(form: EmployeeFilterForm) -> QuerySet[Employee]:

@@ -5,24 +5,25 @@ platform-only by `restrict_unscoped_admins()` (rostracore.apps.AdminConfig).
 
 User is not a tenant model (platform staff have no organization), so UserAdmin scopes
 itself the same way TenantModelAdmin does: a manager sees and edits the users of their own
-organization, never platform staff, never `org`, groups or permissions. A manager adds a
-colleague by email (`ManagerAddForm`, `services.add_manager`) and gets the same answer
-whether or not that address already has a login somewhere.
+organization, never platform staff, never `org`, groups or permissions. Every add makes a
+manager through `services.create_manager`: a manager adds a colleague by email
+(`ManagerAddForm`) and gets the same answer whether or not that address already has a login
+somewhere; platform staff add one to any organization (`PlatformUserCreationForm`).
 """
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm
-from django.contrib.auth.models import Group
+from django.core.validators import validate_email
 from django.db.models import Count
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 
 from organizations import services
 from organizations.models import Organization, User
-from organizations.services import MANAGER_GROUP
-from rostracore.tenancy.admin import PlatformOnlyAdmin, is_platform
+from rostracore.tenancy.access import is_platform
+from rostracore.tenancy.admin import PlatformOnlyAdmin
 
 
 @admin.register(Organization)
@@ -61,6 +62,15 @@ class OrganizationAdmin(PlatformOnlyAdmin):
 
 
 class PlatformUserCreationForm(AdminUserCreationForm):
+    """Platform staff add a manager of any organization: a login (an email address, as every
+    manager's is: services.create_manager), a password or none, the organization."""
+
+    def clean_username(self) -> str | None:
+        username = super().clean_username()  # None when it is taken (the error is added)
+        if username is not None:
+            validate_email(username)  # EmailField's validator and message
+        return username
+
     def clean_org(self):
         org = self.cleaned_data.get("org")
         if org is None:
@@ -76,7 +86,8 @@ class ManagerAddForm(forms.ModelForm):
     names. No uniqueness check and no error for a taken address: usernames are unique across
     the platform, so "a user with that username already exists" would tell the manager that
     the address belongs to another organization or to platform staff. UserAdmin.save_model
-    hands the address to services.add_manager, and response_add answers alike either way."""
+    hands the address to services.create_manager, and response_add answers alike whether it
+    made a user or raised ManagerExists."""
 
     class Meta:
         model = User
@@ -165,26 +176,33 @@ class UserAdmin(DjangoUserAdmin):
         return super().add_view(request, form_url, extra_context)
 
     def save_model(self, request, obj, form, change):
-        if not change and not is_platform(request):
-            added = services.add_manager(
-                org=request.org,
-                email=form.cleaned_data["email"],
-                first_name=form.cleaned_data["first_name"],
-                last_name=form.cleaned_data["last_name"],
-            )
-            # `obj` is the form's unsaved instance; with the new user's id the admin's
-            # history (log_addition) records the addition. No id: nothing was added.
-            obj.pk = added.pk if added else None
+        if change:
+            if not is_platform(request):
+                obj.org = request.org  # a manager's users belong to the manager's organization
+            super().save_model(request, obj, form, change)
             return
-        if not is_platform(request):
-            obj.org = request.org  # a manager's users belong to the manager's organization
-        if not change:
-            # A user added here is a manager: staff, in the Manager group.
-            obj.is_staff = True
-            obj.role = User.Role.MANAGER
-        super().save_model(request, obj, form, change)
-        if not change:
-            obj.groups.add(*Group.objects.filter(name=MANAGER_GROUP))
+        # A user added here is a manager, made by services.create_manager. `obj` is the
+        # form's unsaved instance; with the new user's id the admin's history
+        # (log_addition) records the addition and response_add links to it.
+        if is_platform(request):
+            # The add form hashed the password (or made it unusable); the username is an
+            # address nobody has (clean_username), so ManagerExists means a simultaneous add.
+            added = services.create_manager(
+                org=obj.org, email=obj.username, password_hash=obj.password
+            )
+        else:
+            try:
+                added = services.create_manager(
+                    org=request.org,
+                    email=form.cleaned_data["email"],
+                    first_name=form.cleaned_data["first_name"],
+                    last_name=form.cleaned_data["last_name"],
+                )
+            except services.ManagerExists:
+                added = None  # the address has a login somewhere: left as it was, said alike
+        obj.pk = added.pk if added else None
+        if added:
+            obj.username = added.username
 
     def log_addition(self, request, obj, message):
         if obj.pk is not None:  # a manager's add that added nobody (save_model) logs nothing

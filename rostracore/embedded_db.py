@@ -24,7 +24,6 @@ import warnings
 from pathlib import Path
 
 DATABASE_NAME = "rostracore"
-SUPERUSER = "postgres"
 # Two roles, as in production (README, "Database roles"): the owner runs migrations and
 # operations (BYPASSRLS, owns the tables); the app role serves requests and is neither
 # superuser, nor BYPASSRLS, nor owner, so row-level security applies to it.

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "clients",
     "employees",
     "scheduling",
+    "operations",  # backups, demo data, the task queue's migrations: imports every app above
     "django_tasks_db",  # the database queue of background tasks (TASKS below)
 ]
 
@@ -124,9 +125,11 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["d
 # is older is marked failed (its worker was killed, ran out of memory or lost its machine).
 ROSTER_WORKER_LEASE_SECONDS = env.int("ROSTER_WORKER_LEASE_SECONDS", default=30)
 # django-tasks-db's own migration history breaks under two database roles; see the package.
-MIGRATION_MODULES = {"django_tasks_database": "scheduling.task_queue_migrations"}
+MIGRATION_MODULES = {"django_tasks_database": "operations.task_queue_migrations"}
 
 AUTH_USER_MODEL = "organizations.User"
+# The tenant: every TenantModel row belongs to one (the tenancy core names it only here).
+TENANT_MODEL = "organizations.Organization"
 # Managers log in on the site's own login page; platform staff land on a page that sends them
 # to the admin (they have no organization, so the manager pages would have nothing to show).
 LOGIN_URL = "login"

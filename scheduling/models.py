@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 
-from employees.models import Employee
+from clients.models import Grade
 from rostracore.tenancy.models import TenantModel
 
 # What one roster run may take on, so that no organization's run can hold the shared
@@ -44,8 +44,8 @@ class Shift(TenantModel):
     required_grade = models.CharField(
         "minimum PSIRA grade",
         max_length=1,
-        choices=Employee.Grade,
-        default=Employee.Grade.E,
+        choices=Grade,
+        default=Grade.E,
     )
     # Set on shifts generated from a pattern (scheduling.services.generate_shifts); manual
     # shifts leave them empty. (pattern, local_date, slot) makes generation idempotent.
@@ -95,17 +95,13 @@ class Shift(TenantModel):
     def __str__(self) -> str:
         return f"{self.site.name} {self.start:%Y-%m-%d %H:%M}"
 
-    @property
-    def is_open(self) -> bool:
-        return self.employee_id is None
-
 
 class LabourRules(TenantModel):
     """One organization's labour limits and roster goals; every limit is a setting.
 
     Defaults follow the private security sectoral determination and the BCEA. Bargaining
     councils agree different numbers, so nothing here is hard-coded in the optimizer: it reads
-    these values through `scheduling.services.build_problem`.
+    these values through `scheduling.adapter.build_problem`.
     """
 
     max_daily_hours = models.PositiveSmallIntegerField(default=12)
@@ -206,7 +202,7 @@ class Post(TenantModel):
     site = models.ForeignKey("clients.Site", on_delete=models.CASCADE, related_name="posts")
     name = models.CharField(max_length=100)
     required_grade = models.CharField(
-        "minimum PSIRA grade", max_length=1, choices=Employee.Grade, default=Employee.Grade.E
+        "minimum PSIRA grade", max_length=1, choices=Grade, default=Grade.E
     )
     is_active = models.BooleanField("active", default=True)
 
@@ -352,6 +348,11 @@ class RosterRun(TenantModel):
     @property
     def is_finished(self) -> bool:
         return self.status in {self.Status.DONE, self.Status.FAILED, self.Status.PUBLISHED}
+
+    @property
+    def open_gap(self) -> int:
+        """Open shifts above the proven minimum (0: no roster could leave fewer open)."""
+        return self.open_shifts - self.open_lower_bound
 
     @property
     def gap(self) -> float | None:

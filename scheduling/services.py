@@ -1,9 +1,9 @@
-"""Scheduling writes, and the ORM adapter of the solver core.
+"""Scheduling writes: shifts from patterns, roster runs, publishing.
 
 Every function works on the current organization (`require_org`): views get it from the
 middleware, the `generate_roster` command and the background task wrap their work in
-`use_org(org)`. The solver core (`scheduling.problem`, `greedy`, `optimizer`, `checker`) never
-sees the ORM: `build_problem` turns one organization's rows into plain data.
+`use_org(org)`. The solver (`scheduling.solver`) never sees the ORM: `scheduling.adapter`
+turns one organization's rows into its plain data.
 """
 
 from __future__ import annotations
@@ -12,9 +12,7 @@ import datetime as dt
 import logging
 import threading
 import time
-from collections import defaultdict
 from collections.abc import Callable
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -22,29 +20,19 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from employees.models import Employee
 from rostracore.tenancy.context import require_org, use_org
-from scheduling.checker import check, explain_open_shifts
+from scheduling.adapter import build_problem, organization_timezone
 from scheduling.models import (
     MAX_SHIFTS_PER_RUN,
     MAX_WEEKS_PER_RUN,
-    Absence,
-    LabourRules,
     RosterAssignment,
     RosterRun,
     Shift,
     ShiftPattern,
-    SiteInduction,
 )
-from scheduling.optimizer import Progress, solve
-from scheduling.problem import HOUR, Guard, Problem, Rules, Week
-from scheduling.problem import Shift as ShiftData
+from scheduling.solver import Progress, check, explain_open_shifts, solve
 
 logger = logging.getLogger(__name__)
-
-# Assigned shifts this far outside the range are loaded as fixed context: every labour rule
-# looks at most one week around a shift.
-CONTEXT = dt.timedelta(days=8)
 
 
 class PublishError(Exception):
@@ -157,23 +145,6 @@ class _Lease:
         self.thread.join()
 
 
-def _tz() -> ZoneInfo:
-    return ZoneInfo(require_org("Scheduling").timezone)
-
-
-def _local_midnight(day: dt.date, tz: ZoneInfo) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time.min, tzinfo=tz)
-
-
-def _minutes(moment: dt.datetime) -> int:
-    return int(moment.timestamp()) // 60
-
-
-def labour_rules() -> LabourRules:
-    """The organization's labour rules; the defaults (unsaved) when it has none yet."""
-    return LabourRules.objects.first() or LabourRules(org=require_org("Labour rules"))
-
-
 def generate_shifts(*, start_date: dt.date, end_date: dt.date) -> int:
     """Create the shifts of every active pattern for days in [start_date, end_date).
 
@@ -183,7 +154,7 @@ def generate_shifts(*, start_date: dt.date, end_date: dt.date) -> int:
     so a night shift across a DST change lasts 11 or 13 real hours, as the guard works it.
     Returns the number of shifts created.
     """
-    tz = _tz()
+    tz = organization_timezone()
     patterns = list(
         ShiftPattern.objects.filter(is_active=True, post__is_active=True).select_related(
             "post", "post__site"
@@ -223,104 +194,6 @@ def generate_shifts(*, start_date: dt.date, end_date: dt.date) -> int:
         day += dt.timedelta(1)
     Shift.objects.bulk_create(new, batch_size=1000, ignore_conflicts=True)
     return len(new)
-
-
-def build_problem(*, start_date: dt.date, end_date: dt.date) -> Problem:
-    """The current organization's rostering problem for [start_date, end_date).
-
-    Only its active guards are candidates. Assigned shifts (published or pinned) are fixed;
-    assigned shifts within a week outside the range come along as fixed context.
-    """
-    tz = _tz()
-    rules_row = labour_rules()
-    rules = Rules(
-        max_daily_minutes=rules_row.max_daily_hours * HOUR,
-        max_weekly_minutes=rules_row.max_weekly_hours * HOUR,
-        max_weekly_overtime_minutes=rules_row.max_weekly_overtime_hours * HOUR,
-        min_rest_minutes=rules_row.min_rest_hours * HOUR,
-        weekly_rest_minutes=rules_row.weekly_rest_hours * HOUR,
-        weight_open_shift=rules_row.weight_open_shift,
-        weight_off_client=rules_row.weight_off_client,
-        weight_post_change=rules_row.weight_post_change,
-        weight_fairness=rules_row.weight_fairness,
-        weight_overtime=rules_row.weight_overtime,
-    )
-    start = _local_midnight(start_date, tz)
-    end = _local_midnight(end_date, tz)
-
-    inducted: dict[int, set[int]] = defaultdict(set)
-    for employee_id, site_id in SiteInduction.objects.filter(completed_on__lt=end_date).values_list(
-        "employee_id", "site_id"
-    ):
-        inducted[employee_id].add(site_id)
-    absences: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    for employee_id, a_start, a_end in Absence.objects.filter(
-        start__lt=end + CONTEXT, end__gt=start - CONTEXT
-    ).values_list("employee_id", "start", "end"):
-        absences[employee_id].append((_minutes(a_start), _minutes(a_end)))
-    guards = [
-        Guard(
-            id=e.pk,
-            grade=e.psira_grade,
-            client=e.assigned_client_id,
-            registration_expires=(
-                e.psira_registration_expires.toordinal() if e.psira_registration_expires else None
-            ),
-            firearm_expires=(
-                e.firearm_competency_expires.toordinal() if e.firearm_competency_expires else None
-            ),
-            inducted_sites=frozenset(inducted[e.pk]),
-            absences=tuple(sorted(absences[e.pk])),
-            name=e.full_name,
-        )
-        for e in Employee.objects.filter(is_active=True)
-    ]
-    active = {g.id for g in guards}
-
-    in_range = Shift.objects.filter(start__gte=start, start__lt=end)
-    context = Shift.objects.filter(
-        employee_id__in=active, start__gte=start - CONTEXT, start__lt=end + CONTEXT
-    ).exclude(start__gte=start, start__lt=end)
-    shifts: list[ShiftData] = []
-    weeks: dict[int, Week] = {}
-    site_names: dict[int, str] = {}
-    for row, is_in_range in [
-        *((s, True) for s in in_range.select_related("site")),
-        *((s, False) for s in context.select_related("site")),
-    ]:
-        if row.employee_id is not None and row.employee_id not in active:
-            continue  # an inactive guard's published shift: kept, not ours to judge
-        local_start = row.start.astimezone(tz)
-        local_end = row.end.astimezone(tz)
-        day = local_start.date()
-        monday = day - dt.timedelta(days=day.weekday())
-        if is_in_range and monday.toordinal() not in weeks:
-            weeks[monday.toordinal()] = Week(
-                key=monday.toordinal(),
-                start=_minutes(_local_midnight(monday, tz)),
-                end=_minutes(_local_midnight(monday + dt.timedelta(7), tz)),
-            )
-        site_names[row.site_id] = row.site.name
-        shifts.append(
-            ShiftData(
-                id=row.pk,
-                site=row.site_id,
-                client=row.site.client_id,
-                start=_minutes(row.start),
-                end=_minutes(row.end),
-                day=day.toordinal(),
-                end_day=(local_end - dt.timedelta(minutes=1)).date().toordinal(),
-                week=monday.toordinal(),
-                grade=min(row.required_grade, row.site.min_grade),
-                armed=row.site.armed,
-                induction=row.site.induction_required,
-                post=row.post_id,
-                fixed_guard=row.employee_id,
-                in_range=is_in_range,
-                label=f"{local_start:%a %d %b %H:%M}-{local_end:%H:%M} at {row.site.name}",
-            )
-        )
-    return Problem(guards=guards, shifts=shifts, weeks=weeks, rules=rules, site_names=site_names)
 
 
 def run_roster(

@@ -26,8 +26,8 @@ from django.views.decorators.http import require_POST, require_safe
 
 from clients.models import Site
 from employees.models import Employee
-from employees.views import manager_required
 from organizations.models import Organization
+from rostracore.tenancy.access import manager_required
 from rostracore.tenancy.context import use_org
 from scheduling.forms import (
     ExportQueryForm,
@@ -97,7 +97,6 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "percent": percent,
             "open_rows": open_rows,
             "sites": sites,
-            "open_gap": run.open_shifts - run.open_lower_bound,
         },
     )
 

@@ -27,6 +27,10 @@ os.environ.setdefault("ROSTRACORE_PGDATA", "throwaway")
 #   each test with settings.DEBUG off.
 # - a fast password hasher: PBKDF2's 1.5M iterations cost 0.55 s per user, and the suite makes
 #   hundreds. tests/security/test_deploy_settings.py proves production hashes with PBKDF2.
+# - DJANGO_DEBUG=true (pyproject.toml, pytest-env): development settings, as `make run`.
+# - Modules that solve rosters through the app ask for `solver_bounded_by_work`
+#   (tests/scheduling/conftest.py): one CP-SAT worker and a deterministic limit instead of
+#   wall-clock seconds, so a busy machine gets the same roster.
 TEST_PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
@@ -202,3 +206,21 @@ def two_orgs(org_a, org_b):
             "flex": flex,
         }
     return data
+
+
+@pytest.fixture
+def create_manager_calls(monkeypatch):
+    """The keyword arguments of every `organizations.services.create_manager` call during
+    the test (the real service still runs): proves a surface makes its managers through the
+    one service (the user admin, the create_manager command, seed_demo)."""
+    from organizations import services
+
+    calls: list[dict] = []
+    real = services.create_manager
+
+    def recording(**kwargs):
+        calls.append(kwargs)
+        return real(**kwargs)
+
+    monkeypatch.setattr(services, "create_manager", recording)
+    return calls

@@ -11,7 +11,7 @@ import factory
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
-from clients.models import Client, Site
+from clients.models import Client, Grade, Site
 from employees.models import Employee
 from organizations.models import Organization, User
 from rostracore.tenancy.context import use_org
@@ -95,7 +95,7 @@ class EmployeeFactory(TenantFactory):
     last_name = factory.Faker("last_name")
     employee_number = factory.Sequence(lambda n: f"E-{n:05d}")
     psira_number = factory.Sequence(lambda n: f"{2_000_000 + n}")
-    psira_grade = Employee.Grade.C
+    psira_grade = Grade.C
     phone = factory.Faker("numerify", text="+27 8# ### ####")
     email = factory.Faker("email")
     hire_date = factory.Faker("date_between", start_date="-5y", end_date="today")

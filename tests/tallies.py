@@ -2,7 +2,8 @@
 
 A test adds to `tally("URL crawl, both layers")["requests"]`. Under pytest-xdist each worker
 keeps its own; tests/conftest.py sends them to the controller, which adds them up and prints
-one line per section. A section named "… (distinct)" prints how many keys it has.
+one line per section that counted anything. A section named "… (distinct)" prints how many
+keys it has.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ def merge(sections: dict[str, dict[str, int]]) -> None:
 def lines() -> list[str]:
     out = []
     for section, counts in sorted(TALLIES.items()):
+        if not any(counts.values()):
+            continue  # nothing of it ran in this session (deselected, or another run)
         if section.endswith(DISTINCT):
             out.append(f"{section.removesuffix(DISTINCT)}: {len(counts)}")
         else:

@@ -1,5 +1,6 @@
 """Users join the audit trail: role, organization, active and staff flags, names, email and
-password changes (never the hash). The trigger function is audit 0005's."""
+password changes (never the hash: "password": "changed"); logins (`last_login`) are not
+history."""
 
 from django.db import migrations
 
@@ -12,4 +13,4 @@ class Migration(migrations.Migration):
         ("audit", "0005_user_changes"),
     ]
 
-    operations = [AuditChanges("organizations.User", function="audit_user_change")]
+    operations = [AuditChanges("organizations.User", hide=("password",), skip=("last_login",))]

@@ -24,7 +24,7 @@ class AuditEvent(TenantModel):
     # organization's data fires these triggers too), and Django must not cascade into an
     # append-only table.
     org = models.ForeignKey(
-        "organizations.Organization",
+        settings.TENANT_MODEL,
         on_delete=models.DO_NOTHING,
         db_constraint=False,
         related_name="+",

@@ -3,9 +3,10 @@
 `AuditChanges("scheduling.Post", ...)` creates the `audit_row_change` trigger (migration
 audit 0002) on each model's table: every insert, update and delete is recorded, whatever
 path it took. Each app's own migration names its own models; this module names none.
-`function=` picks another trigger function (the users table records no password hashes);
-`columns=` records updates only when one of those columns is set (a roster run's progress
-and lease renewals would otherwise bury its status changes).
+`hide=` columns never enter the trail, only that they changed (a password hash, a calendar
+secret); `skip=` columns are ignored (a login's `last_login`); `columns=` records updates
+only when one of those columns is set (a roster run's progress and lease renewals would
+otherwise bury its status changes).
 """
 
 from __future__ import annotations
@@ -21,18 +22,17 @@ class AuditChanges(Operation):
     category = None
 
     def __init__(
-        self, *model_labels: str, function: str = "audit_row_change", columns: tuple = ()
+        self, *model_labels: str, columns: tuple = (), hide: tuple = (), skip: tuple = ()
     ) -> None:
         self.model_labels = model_labels
-        self.function = function
-        self.columns = tuple(columns)
+        self.columns, self.hide, self.skip = tuple(columns), tuple(hide), tuple(skip)
 
     def deconstruct(self):
-        kwargs = {}
-        if self.function != "audit_row_change":
-            kwargs["function"] = self.function
-        if self.columns:
-            kwargs["columns"] = self.columns
+        kwargs = {
+            name: value
+            for name, value in (("columns", self.columns), ("hide", self.hide), ("skip", self.skip))
+            if value
+        }
         return (self.__class__.__qualname__, list(self.model_labels), kwargs)
 
     def state_forwards(self, app_label, state) -> None:
@@ -48,10 +48,14 @@ class AuditChanges(Operation):
         update = "UPDATE"
         if self.columns:
             update += " OF " + ", ".join(quote(column) for column in self.columns)
+        args = ", ".join(
+            [f"'hide:{column}'" for column in self.hide]
+            + [f"'skip:{column}'" for column in self.skip]
+        )
         for table in self._tables(to_state):
             schema_editor.execute(
-                f"CREATE TRIGGER {TRIGGER} AFTER INSERT OR {update} OR DELETE ON "
-                f"{quote(table)} FOR EACH ROW EXECUTE FUNCTION {self.function}()"
+                f"CREATE OR REPLACE TRIGGER {TRIGGER} AFTER INSERT OR {update} OR DELETE ON "
+                f"{quote(table)} FOR EACH ROW EXECUTE FUNCTION audit_row_change({args})"
             )
 
     def database_backwards(self, app_label, schema_editor, from_state, to_state) -> None:

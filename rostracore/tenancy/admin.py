@@ -45,21 +45,16 @@ from django.core import checks
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import router
 from django.db.models import Exists, OuterRef
-from django.http import HttpRequest, HttpResponseRedirect
+from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 from django.utils.text import capfirst
 
+from rostracore.tenancy.access import is_platform
 from rostracore.tenancy.context import current_org, use_org
 from rostracore.tenancy.forms import TenantModelForm
 from rostracore.tenancy.models import ORG_FIELD, TenantModel
-
-
-def is_platform(request: HttpRequest) -> bool:
-    """Platform staff: a superuser with no organization (so no organization is set)."""
-    user = request.user
-    return getattr(request, "org", None) is None and user.is_active and user.is_superuser
 
 
 def _organization_model(model):

@@ -14,7 +14,7 @@ from contextvars import ContextVar
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from organizations.models import Organization
+    from django.db.models import Model as Organization  # settings.TENANT_MODEL
 
 _current_org: ContextVar[Organization | None] = ContextVar("rostracore_current_org", default=None)
 # Platform mode: reads through `Model.all_orgs` may see every organization's rows in the

@@ -44,6 +44,13 @@ _SET_SQL = (
 )
 
 
+def operations_alias() -> str:
+    """The alias operations work through: the owner role when settings define it (it owns
+    the tables, so pg_dump sees every row and COPY FROM is allowed), else "default" (one
+    role for everything). Used by backups and seed_demo (operations/) and the benchmarks."""
+    return OWNER_ALIAS if OWNER_ALIAS in settings.DATABASES else DEFAULT_DB_ALIAS
+
+
 def _wanted() -> tuple[str, str, str]:
     org = current_org()
     actor = current_actor_id()

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
 from django.db.models import Q
@@ -245,7 +246,7 @@ class TenantModel(models.Model):
     """Base for every model that belongs to one organization (column `org_id`)."""
 
     org = models.ForeignKey(
-        "organizations.Organization",
+        settings.TENANT_MODEL,
         on_delete=models.CASCADE,
         related_name="%(class)ss",
         verbose_name="organization",

@@ -16,7 +16,9 @@
 
 Indexes are built CONCURRENTLY and foreign keys added NOT VALID then validated, so big tables
 are not locked against writes: use it in a migration with `atomic = False`. Everything is
-reversible. `tests/tenancy/test_schema_lint.py` fails when a tenant model lacks any of it —
+reversible, and idempotent: a table that already has a piece keeps it (databases migrated
+before each app's own migration made its tables tenant tables got it all from the core's
+first migration). `tests/tenancy/test_schema_lint.py` fails when a tenant model lacks any of it —
 add a new model's label to an EnableTenancy operation in its app's migration.
 """
 
@@ -85,6 +87,16 @@ def fk_name(table: str, column: str) -> str:
     return f"{table}_{column}_same_org_fk"[:63]
 
 
+def _has_constraint(schema_editor, name: str) -> bool:
+    with schema_editor.connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT 1 FROM pg_constraint WHERE conname = %s "
+            "AND connamespace = current_schema()::regnamespace",
+            [name],
+        )
+        return cursor.fetchone() is not None
+
+
 class EnableTenancy(Operation):
     reversible = True
     reduces_to_sql = True
@@ -108,6 +120,8 @@ class EnableTenancy(Operation):
         for model in models:
             table = model._meta.db_table
             key = key_name(table)
+            if _has_constraint(schema_editor, key):
+                continue
             schema_editor.execute(
                 f"CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS {quote(key)} "
                 f"ON {quote(table)} ({ORG_COLUMN}, id)"
@@ -120,11 +134,15 @@ class EnableTenancy(Operation):
             table = quote(model._meta.db_table)
             schema_editor.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
             schema_editor.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
+            schema_editor.execute(f"DROP POLICY IF EXISTS {LEGACY_POLICY} ON {table}")
+            drop_policies(schema_editor, model._meta.db_table)
             create_policies(schema_editor, model._meta.db_table)
         for model in models:
             table = model._meta.db_table
             for field in tenant_foreign_keys(model):
                 name = fk_name(table, field.column)
+                if _has_constraint(schema_editor, name):
+                    continue
                 schema_editor.execute(
                     f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(name)} "
                     f"FOREIGN KEY ({ORG_COLUMN}, {quote(field.column)}) "
@@ -204,3 +222,67 @@ class ReplaceForAllPolicy(Operation):
 
     def describe(self) -> str:
         return "Row-level security: one policy per command instead of FOR ALL"
+
+
+class ScopeByAuthor(Operation):
+    """Give a framework table whose rows name a user (`django_admin_log`) the organization of
+    the transaction that writes each row, and row-level security like a tenant table.
+
+    The column `org_id` defaults to the per-transaction setting (Django's model does not
+    know the column, so every row the framework writes takes the request's organization),
+    references the tenant table, and existing rows take their author's organization.
+    Policies: read the own organization's rows or every row in platform mode; insert and
+    delete only rows of the current organization — NULL (platform staff's) only with no
+    organization set; nobody updates. Names no domain table: the tenant and user tables come
+    from settings.TENANT_MODEL and AUTH_USER_MODEL."""
+
+    reversible = True
+    reduces_to_sql = True
+    category = None
+
+    def __init__(self, table: str, author_column: str) -> None:
+        self.table, self.author_column = table, author_column
+
+    def deconstruct(self):
+        return (self.__class__.__qualname__, [self.table, self.author_column], {})
+
+    def state_forwards(self, app_label, state) -> None:
+        pass
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state) -> None:
+        from django.conf import settings
+
+        quote = schema_editor.quote_name
+        tenants = to_state.apps.get_model(settings.TENANT_MODEL)._meta.db_table
+        users = to_state.apps.get_model(settings.AUTH_USER_MODEL)._meta.db_table
+        table, prefix = quote(self.table), self.table.removeprefix("django_")
+        for sql in (
+            f"ALTER TABLE {table} ADD COLUMN {ORG_COLUMN} bigint DEFAULT {CURRENT_ORG} "
+            f"REFERENCES {quote(tenants)} (id) ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED",
+            f"UPDATE {table} AS row SET {ORG_COLUMN} = u.org_id FROM {quote(users)} AS u "
+            f"WHERE u.id = row.{quote(self.author_column)}",
+            f"CREATE INDEX {quote(self.table + '_org_id_idx')} ON {table} ({ORG_COLUMN})",
+            f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY",
+            f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY",
+            f"CREATE POLICY {prefix}_select ON {table} FOR SELECT USING ({OWN_ROW} OR {ALL_ORGS})",
+            f"CREATE POLICY {prefix}_insert ON {table} FOR INSERT "
+            f"WITH CHECK ({ORG_COLUMN} IS NOT DISTINCT FROM {CURRENT_ORG})",
+            f"CREATE POLICY {prefix}_delete ON {table} FOR DELETE "
+            f"USING ({ORG_COLUMN} IS NOT DISTINCT FROM {CURRENT_ORG})",
+        ):
+            schema_editor.execute(sql)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state) -> None:
+        table, prefix = schema_editor.quote_name(self.table), self.table.removeprefix("django_")
+        for sql in (
+            f"DROP POLICY IF EXISTS {prefix}_select ON {table}",
+            f"DROP POLICY IF EXISTS {prefix}_insert ON {table}",
+            f"DROP POLICY IF EXISTS {prefix}_delete ON {table}",
+            f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY",
+            f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY",
+            f"ALTER TABLE {table} DROP COLUMN IF EXISTS {ORG_COLUMN}",
+        ):
+            schema_editor.execute(sql)
+
+    def describe(self) -> str:
+        return f"Organization and row-level security for {self.table}"

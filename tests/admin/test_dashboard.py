@@ -6,7 +6,7 @@ import zoneinfo
 
 from django.utils import timezone
 
-from rostracore.admin_site import dashboards_per_org, week_bounds
+from rostracore.dashboard import dashboards_per_org, week_bounds
 from tests.admin.conftest import CANARY
 from tests.factories import OrganizationFactory, ShiftFactory
 

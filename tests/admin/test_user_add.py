@@ -80,6 +80,55 @@ def test_an_address_that_differs_only_in_case_is_not_a_second_login(client_a, ma
     assert _as_stored(manager_b) == before
 
 
+def test_a_managers_add_goes_through_the_service_whatever_the_address(
+    client_a, org_a, manager_b, create_manager_calls
+):
+    _add(client_a, "new.colleague@alpha.example")
+    _add(client_a, manager_b.username)  # refused by the service (ManagerExists), said alike
+
+    assert [(c["org"], c["email"], c["first_name"]) for c in create_manager_calls] == [
+        (org_a, "new.colleague@alpha.example", "New"),
+        (org_a, manager_b.username, "New"),
+    ]
+    assert not create_manager_calls[0].get("update_existing")  # an existing login is left alone
+
+
+def test_platform_staffs_add_goes_through_the_service(platform_client, org_a, create_manager_calls):
+    platform_client.post(
+        ADD_URL,
+        {
+            "username": "made.by.staff@alpha.example",
+            "usable_password": "true",
+            "password1": "Long-enough-pass-1",
+            "password2": "Long-enough-pass-1",
+            "org": org_a.pk,
+            "role": "manager",
+            "_save": "Save",
+        },
+    )
+
+    [call] = create_manager_calls
+    assert (call["org"], call["email"]) == (org_a, "made.by.staff@alpha.example")
+    assert User.objects.get(username="made.by.staff@alpha.example").check_password(
+        "Long-enough-pass-1"
+    )
+
+
+def test_platform_staff_add_a_manager_whose_login_is_an_email_address(platform_client, org_a):
+    response = platform_client.post(
+        ADD_URL,
+        {
+            "username": "not-an-address",
+            "usable_password": "false",
+            "org": org_a.pk,
+            "_save": "Save",
+        },
+    )
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["username"] == ["Enter a valid email address."]
+    assert not User.objects.filter(username="not-an-address").exists()
+
+
 @pytest.mark.parametrize("email", ["", "not-an-address"])
 def test_a_missing_or_malformed_address_is_a_form_error(client_a, email):
     users = User.objects.count()

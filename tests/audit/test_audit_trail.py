@@ -200,3 +200,17 @@ def test_platform_staff_changes_are_on_no_organizations_trail(platform_user, obs
     platform_user.first_name = "Staff"
     platform_user.save()
     assert _events("organizations_user", platform_user.pk) == []
+
+
+def test_a_calendar_secret_change_is_recorded_without_the_secret(two_orgs, observer):
+    from employees import services
+
+    guard = two_orgs["alpha"]["flex"]
+    with use_org(two_orgs["alpha"]["org"]):
+        services.rotate_calendar_secret(employee=guard)
+        guard.refresh_from_db()
+    [*_, event] = _events("employees", guard.pk)
+    assert event.changes == {"calendar_secret": "changed"}
+    [created] = _events("employees", guard.pk)[:1]
+    assert "calendar_secret" not in created.changes
+    assert guard.calendar_secret not in str([e.changes for e in _events("employees", guard.pk)])

@@ -14,9 +14,10 @@ from django.db import connection
 
 from clients.models import Client
 from employees.models import Employee
-from organizations import backups
+from operations import backups
 from organizations.models import Organization
 from rostracore.tenancy.context import use_org
+from rostracore.tenancy.db import operations_alias
 from tests.factories import EmployeeFactory, OrganizationFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -25,7 +26,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def live():
     """The operations role's view of the test database ("owner" when settings have it)."""
-    return backups.target_for(backups.default_alias())
+    return backups.target_for(operations_alias())
 
 
 @pytest.fixture

@@ -17,13 +17,14 @@ from clients.models import Client
 from employees.models import Employee
 from organizations.models import Organization, User
 from rostracore.tenancy.context import all_organizations, use_org
+from rostracore.tenancy.db import operations_alias
 from scheduling.models import Shift
 
-# "__all__": the scale path writes through the "owner" alias when settings have one.
+# "__all__": the scale path writes through the owner alias when settings have one.
 pytestmark = pytest.mark.django_db(transaction=True, databases="__all__")
 # The checks read (and one test tampers) as the owner role, which row-level security does
 # not bind: they must see every organization's rows.
-OWNER = "owner" if "owner" in connections else "default"
+OWNER = operations_alias()
 
 CROSS_ORG_REFERENCES = {
     "guard -> assigned client": """
@@ -159,6 +160,20 @@ def test_no_arguments_still_make_exactly_the_two_demo_organizations():
         assert list(manager.groups.values_list("name", flat=True)) == ["Manager"]
     assert _cross_org_references() == dict.fromkeys(CROSS_ORG_REFERENCES, 0)
     assert "nothing new" in _seed()
+
+
+def test_both_paths_make_their_managers_through_the_service(create_manager_calls):
+    _seed()
+    _seed(orgs=1, guards=4, weeks=0)
+
+    made = [(c["org"].slug, c["email"], c.get("using", "default")) for c in create_manager_calls]
+    assert made == [
+        ("acme", "manager@acme.example", "default"),
+        ("bastion", "manager@bastion.example", "default"),
+        ("scale-001", "manager@scale-001.example", OWNER),
+    ]
+    assert create_manager_calls[0]["password"] == "rostracore-demo"
+    assert "password_hash" in create_manager_calls[2]  # hashed once for every scale manager
 
 
 @pytest.mark.parametrize(

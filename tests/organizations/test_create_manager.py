@@ -29,6 +29,20 @@ def test_creates_a_staff_manager_in_the_manager_group(org_a):
     assert not user.has_perm("organizations.change_organization")
 
 
+def test_the_command_makes_its_manager_through_the_service(org_a, create_manager_calls):
+    _run("--org", "alpha", "--email", "thandi@alpha.example", "--first-name", "Thandi")
+    _run("--org", "alpha", "--email", "thandi@alpha.example", "--password", "Not-used-1")
+
+    asked = [
+        (c["org"], c["email"], c["first_name"], c["update_existing"]) for c in create_manager_calls
+    ]
+    assert asked == [
+        (org_a, "thandi@alpha.example", "Thandi", True),
+        (org_a, "thandi@alpha.example", "", True),
+    ]
+    assert not User.objects.get().check_password("Not-used-1")  # a rerun keeps the password
+
+
 def test_generated_password_is_printed_once_and_works(org_a):
     out = _run("--org", "alpha", "--email", "sipho@alpha.example")
     password = out.strip().rstrip(".").rsplit("password: ", 1)[1]

@@ -4,8 +4,7 @@ import dataclasses
 
 import pytest
 
-from scheduling.checker import check, explain_open_shifts
-from scheduling.problem import HOUR, Guard, Problem, Rules, Shift, Week
+from scheduling.solver import HOUR, Guard, Problem, Rules, Shift, Week, check, explain_open_shifts
 
 DAY = 24 * HOUR
 MONDAY = 740041  # date ordinal of Monday 1 March 2027

@@ -8,6 +8,10 @@ from rostracore.tenancy.context import all_organizations
 from scheduling.models import RosterRun, Shift
 from tests.factories import EmployeeFactory, PostFactory, ShiftPatternFactory
 
+# Rosters solved through the app are bounded by work, not seconds
+# (tests/scheduling/conftest.py).
+pytestmark = pytest.mark.usefixtures("solver_bounded_by_work")
+
 
 def test_generate_roster_prints_progress_and_a_summary_and_can_publish(org_a, org_b):
     post = PostFactory(org=org_a)

@@ -1,10 +1,12 @@
-"""The optimizer's guarantees on instances whose answer is known."""
+"""The optimizer's guarantees on instances whose answer is known.
 
-from scheduling.checker import check
-from scheduling.greedy import greedy
-from scheduling.optimizer import open_lower_bound, solve
-from scheduling.problem import Guard, evaluate
-from scheduling.synthetic import random_problem
+Every solve is bounded by CP-SAT's deterministic time on one worker, not by seconds, so the
+results are the same on a fast machine and on a loaded one.
+"""
+
+from scheduling.solver import Guard, check, evaluate, open_lower_bound, solve
+from scheduling.solver.greedy import greedy
+from scheduling.solver.synthetic import random_problem
 
 
 def _one_site_problem(guards):
@@ -21,7 +23,7 @@ def test_lower_bound_knows_one_guard_works_at_most_four_12_hour_shifts_a_week():
     # 58 h a week: four 12 h shifts, or four 12 h and one 10 h, or five 10 h shifts.
     expected = len(problem.shifts) - (4 + (1 if ten_hour else 0) if twelve_hour else 5)
     assert open_lower_bound(problem) == expected
-    solution = solve(problem, time_limit=5, workers=1)
+    solution = solve(problem, deterministic_limit=5, workers=1)
     assert solution.stats.final.open_shifts == expected  # the bound is reached: proven
     assert check(problem, solution.roster) == []
 
@@ -29,7 +31,7 @@ def test_lower_bound_knows_one_guard_works_at_most_four_12_hour_shifts_a_week():
 def test_optimizer_beats_greedy_and_reports_objective_bound_and_progress():
     problem = random_problem(seed=11, guards=14, sites=3, weeks=1)
     seen = []
-    solution = solve(problem, time_limit=6, workers=2, progress=seen.append)
+    solution = solve(problem, deterministic_limit=2, workers=1, progress=seen.append)
     stats = solution.stats
     assert check(problem, solution.roster) == []
     assert stats.final == evaluate(problem, solution.roster)
@@ -42,6 +44,15 @@ def test_optimizer_beats_greedy_and_reports_objective_bound_and_progress():
     assert stats.cpsat_bound <= stats.cpsat_objective + 1e-6
     assert [p.phase for p in seen][:2] == ["Greedy roster built", "Lower bound computed"]
     assert seen[-1].phase == "Done" and seen[-1].open == stats.final.open_shifts
+
+
+def test_a_deterministic_limit_gives_the_same_roster_on_every_run():
+    problem = random_problem(seed=11, guards=14, sites=3, weeks=1)
+    first, second = (solve(problem, deterministic_limit=1, workers=1) for _ in range(2))
+    assert first.stats.week_status != ["NO TIME"]  # CP-SAT ran
+    assert first.roster == second.roster
+    assert first.stats.cpsat_objective == second.stats.cpsat_objective
+    assert first.stats.cpsat_bound == second.stats.cpsat_bound
 
 
 def test_nobody_qualified_means_every_shift_open_with_a_reason():

@@ -20,6 +20,10 @@ from tests.factories import (
     ShiftPatternFactory,
 )
 
+# Rosters solved through the app are bounded by work, not seconds
+# (tests/scheduling/conftest.py).
+pytestmark = pytest.mark.usefixtures("solver_bounded_by_work")
+
 MONDAY = dt.date(2027, 3, 1)
 
 

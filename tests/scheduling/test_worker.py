@@ -35,6 +35,10 @@ from tests.factories import (
     SiteFactory,
 )
 
+# Rosters solved through the app are bounded by work, not seconds
+# (tests/scheduling/conftest.py).
+pytestmark = pytest.mark.usefixtures("solver_bounded_by_work")
+
 ROOT = Path(__file__).resolve().parents[2]
 MONDAY = dt.date(2027, 3, 1)
 

@@ -4,7 +4,8 @@
 
 Idempotent: run it again and the same user is left a staff member of the Manager group;
 an existing password is never changed. A new user gets `--password`, or a generated one
-that is printed once.
+that is printed once. The manager is made by `organizations.services.create_manager`, as in
+the user admin and seed_demo.
 """
 
 import secrets
@@ -12,10 +13,9 @@ import secrets
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
-from django.core.validators import validate_email
 from django.db import transaction
 
-from organizations.admin import MANAGER_GROUP
+from organizations import services
 from organizations.models import Organization, User
 
 
@@ -35,41 +35,36 @@ class Command(BaseCommand):
     def handle(
         self, *args, org: str, email: str, first_name: str, last_name: str, password, **options
     ):
-        email = User.objects.normalize_email(email.strip())
-        try:
-            validate_email(email)
-        except ValidationError as error:
-            raise CommandError(f"{email!r} is not a valid email address.") from error
         organization = Organization.objects.filter(slug=org).first()
         if organization is None:
             known = ", ".join(Organization.objects.values_list("slug", flat=True)) or "none"
             raise CommandError(f"No organization with slug {org!r} (known: {known}).")
-        group = Group.objects.filter(name=MANAGER_GROUP).first()
-        if group is None:
-            raise CommandError(f"The {MANAGER_GROUP!r} group is missing: run `manage.py migrate`.")
-
-        user = User.objects.filter(username__iexact=email).first()
+        email = email.strip()
+        # Only a new user gets a password, so one is generated (and printed) only for it.
+        existed = User.objects.filter(username__iexact=email).exists()
         generated = None
-        if user is None:
-            user = User(username=email, email=email, org=organization)
-            if password is None:
-                password = generated = secrets.token_urlsafe(12)
-            user.set_password(password)
-            verb = "Created"
-        elif user.is_superuser:
-            raise CommandError(f"{email} is platform staff, not a manager of an organization.")
-        elif user.org_id != organization.pk:
-            raise CommandError(f"{email} already belongs to another organization ({user.org}).")
-        else:
-            verb = "Updated"
-        user.first_name = first_name or user.first_name
-        user.last_name = last_name or user.last_name
-        user.role = User.Role.MANAGER
-        user.is_staff = True
-        user.save()
-        user.groups.add(group)
+        if password is None and not existed:
+            password = generated = secrets.token_urlsafe(12)
+        try:
+            user = services.create_manager(
+                org=organization,
+                email=email,
+                first_name=first_name,
+                last_name=last_name,
+                password=password,
+                update_existing=True,
+            )
+        except ValidationError as error:
+            raise CommandError(f"{email!r} is not a valid email address.") from error
+        except Group.DoesNotExist as error:
+            raise CommandError(
+                f"The {services.MANAGER_GROUP!r} group is missing: run `manage.py migrate`."
+            ) from error
+        except services.ManagerExists as error:
+            raise CommandError(error.reason) from error
 
-        summary = f"{verb} manager {email} for {organization.company_name} ({organization.slug})"
+        verb = "Updated" if existed else "Created"
+        summary = f"{verb} manager {user.username} for {organization.company_name} ({org})"
         if generated:
             summary += f"; password: {generated}"
         self.stdout.write(summary + ".")

@@ -1,4 +1,8 @@
-"""Audit triggers on employees, clients, sites and shifts; row-level security on the trail.
+"""The audit trigger function, and row-level security on the trail.
+
+Until 2026-12 this migration also created the trigger on employees, clients, sites and shifts,
+naming the domain tables from the core; now each app's own migration puts its tables on the
+trail (`AuditChanges`, rostracore/audit/operations.py), which replaces an existing trigger.
 
 The trigger function is SECURITY DEFINER (it runs as the owner role that creates it), so it
 can append to `audit_events`, which the runtime role may only read (see apps.py). It records
@@ -11,8 +15,6 @@ nothing records nothing).
 from django.db import migrations
 
 from rostracore.tenancy.operations import EnableTenancy
-
-AUDITED_TABLES = ["employees", "clients", "clients_site", "scheduling_shift"]
 
 FUNCTION = """
 CREATE OR REPLACE FUNCTION audit_row_change() RETURNS trigger
@@ -50,14 +52,6 @@ $$
 """
 
 
-def _trigger(table: str) -> migrations.RunSQL:
-    return migrations.RunSQL(
-        sql=f"CREATE TRIGGER audit_row_change AFTER INSERT OR UPDATE OR DELETE ON {table} "
-        "FOR EACH ROW EXECUTE FUNCTION audit_row_change()",
-        reverse_sql=f"DROP TRIGGER IF EXISTS audit_row_change ON {table}",
-    )
-
-
 class Migration(migrations.Migration):
     atomic = False  # EnableTenancy builds its index CONCURRENTLY
 
@@ -69,5 +63,4 @@ class Migration(migrations.Migration):
     operations = [
         EnableTenancy("audit.AuditEvent"),
         migrations.RunSQL(sql=FUNCTION, reverse_sql="DROP FUNCTION IF EXISTS audit_row_change()"),
-        *[_trigger(table) for table in AUDITED_TABLES],
     ]

@@ -1,22 +1,38 @@
-"""The trigger function for the users table: role, organization, active and staff flags,
-names and email are recorded; the password hash never is — a change of password is recorded
-as `"password": "changed"`. `last_login` changes on every login and is left out. Platform
-staff (no organization) are not on any organization's trail.
+"""The trigger function learns to keep secrets: `audit_row_change(<column>, ...)`.
 
-organizations' own migration puts the users table on the trail with it.
+Each argument names a column whose value never enters the trail: `hide:<column>` records
+only that it changed (`"password": "changed"`), `skip:<column>` ignores it (a login's
+`last_login`). A row without an organization (platform staff in the users table) is on no
+organization's trail. `AuditChanges(..., hide=..., skip=...)` passes the arguments; the
+function stays one for every audited table.
 """
 
 from django.db import migrations
 
 FUNCTION = """
-CREATE OR REPLACE FUNCTION audit_user_change() RETURNS trigger
+CREATE OR REPLACE FUNCTION audit_row_change() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
-    old_row jsonb := CASE WHEN TG_OP <> 'INSERT' THEN to_jsonb(OLD) - 'password' - 'last_login' END;
-    new_row jsonb := CASE WHEN TG_OP <> 'DELETE' THEN to_jsonb(NEW) - 'password' - 'last_login' END;
-    row_data jsonb := coalesce(new_row, old_row);
+    old_row jsonb := CASE WHEN TG_OP <> 'INSERT' THEN to_jsonb(OLD) END;
+    new_row jsonb := CASE WHEN TG_OP <> 'DELETE' THEN to_jsonb(NEW) END;
+    row_data jsonb;
     diff jsonb;
+    hidden_changes jsonb := '{}'::jsonb;
+    arg text;
+    col text;
 BEGIN
+    IF TG_NARGS > 0 THEN
+        FOREACH arg IN ARRAY TG_ARGV LOOP
+            col := split_part(arg, ':', 2);
+            IF split_part(arg, ':', 1) = 'hide' AND TG_OP = 'UPDATE'
+               AND (old_row -> col) IS DISTINCT FROM (new_row -> col) THEN
+                hidden_changes := hidden_changes || jsonb_build_object(col, 'changed');
+            END IF;
+            old_row := old_row - col;
+            new_row := new_row - col;
+        END LOOP;
+    END IF;
+    row_data := coalesce(new_row, old_row);
     IF (row_data ->> 'org_id') IS NULL THEN
         RETURN NULL;
     END IF;
@@ -25,10 +41,8 @@ BEGIN
           INTO diff
           FROM jsonb_each(new_row) AS n
          WHERE n.value IS DISTINCT FROM old_row -> n.key;
-        IF OLD.password IS DISTINCT FROM NEW.password THEN
-            diff := coalesce(diff, '{}'::jsonb) || '{"password": "changed"}'::jsonb;
-        END IF;
-        IF diff IS NULL THEN
+        diff := coalesce(diff, '{}'::jsonb) || hidden_changes;
+        IF diff = '{}'::jsonb THEN
             RETURN NULL;
         END IF;
     ELSE
@@ -53,6 +67,5 @@ $$
 class Migration(migrations.Migration):
     dependencies = [("audit", "0004_scoped_base_manager")]
 
-    operations = [
-        migrations.RunSQL(sql=FUNCTION, reverse_sql="DROP FUNCTION IF EXISTS audit_user_change()"),
-    ]
+    # Backwards keeps the function: 0002's version is the same without arguments.
+    operations = [migrations.RunSQL(sql=FUNCTION, reverse_sql=migrations.RunSQL.noop)]

@@ -1,37 +1,15 @@
-"""Database-level tenancy for every tenant table that existed when it was introduced.
+"""Kept for the migration history; does nothing.
 
-Row-level security, a unique (org_id, id) key and composite foreign keys: see
-rostracore/tenancy/operations.py. Non-atomic because indexes are built CONCURRENTLY.
-A tenant model added later gets the same from an EnableTenancy operation in its own app's
-migration (tests/tenancy/test_schema_lint.py insists).
+Until 2026-12 this migration made every tenant table of that time a tenant table in the
+database (row-level security, the (org_id, id) key, composite foreign keys), which named the
+domain apps from inside the tenancy core. Now each app's own migration does it for its own
+tables with `EnableTenancy` (rostracore/tenancy/operations.py), which skips what a database
+migrated by the old version already has.
 """
 
 from django.db import migrations
 
-from rostracore.tenancy.operations import EnableTenancy
-
 
 class Migration(migrations.Migration):
-    atomic = False
-
-    dependencies = [
-        ("clients", "0002_site_requirements"),
-        ("employees", "0009_qualification_expiry_dates"),
-        ("scheduling", "0002_posts_patterns_rules_runs"),
-    ]
-
-    operations = [
-        EnableTenancy(
-            "clients.Client",
-            "clients.Site",
-            "employees.Employee",
-            "scheduling.Post",
-            "scheduling.ShiftPattern",
-            "scheduling.Shift",
-            "scheduling.LabourRules",
-            "scheduling.SiteInduction",
-            "scheduling.Absence",
-            "scheduling.RosterRun",
-            "scheduling.RosterAssignment",
-        ),
-    ]
+    dependencies: list = []
+    operations: list = []

@@ -61,7 +61,7 @@ class Command(BaseCommand):
             self.stdout.write("")
             published = publish_run(run=run) if options["publish"] else None
         gap = "" if run.gap is None else f", objective gap {run.gap:.1%}"
-        proven = " (proven minimum)" if run.open_shifts == run.open_lower_bound else ""
+        proven = " (proven minimum)" if run.open_gap == 0 else ""
         self.stdout.write(
             self.style.SUCCESS(
                 f"{org.slug}: roster {start}..{end}: {run.filled_shifts} of {run.total_shifts} "
@@ -78,7 +78,7 @@ class Command(BaseCommand):
         done = round(BAR * run.filled_shifts / total)
         self.stdout.write(
             f"\r[{'#' * done}{'-' * (BAR - done)}] filled {run.filled_shifts}/{run.total_shifts}"
-            f"  open {run.open_shifts}  gap {run.open_shifts - run.open_lower_bound}"
+            f"  open {run.open_shifts}  gap {run.open_gap}"
             f"  {run.elapsed_seconds:5.1f} s  {run.phase:<28}",
             ending="",
         )

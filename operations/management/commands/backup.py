@@ -6,7 +6,7 @@
 Writes `<file>.manifest.json` next to the dump (row counts and digests of every table, taken
 in the dump's own snapshot) so `restore` and `verify_backup` can prove a restore complete.
 Both files are created with mode 0600 (owner only: they hold every organization's rows and
-password hashes) and an existing file is never overwritten (organizations/backups.py).
+password hashes) and an existing file is never overwritten (operations/backups.py).
 """
 
 import time
@@ -16,7 +16,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from organizations import backups
+from operations import backups
 
 
 class Command(BaseCommand):

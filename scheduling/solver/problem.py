@@ -1,10 +1,10 @@
-"""The rostering problem as plain data, shared by the greedy, the CP-SAT optimizer, the checker
+"""The rostering problem as plain data, shared by the greedy, the CP-SAT model, the checker
 and the benchmark.
 
-No Django here: `scheduling.services.build_problem` turns one organization's rows into a
+No Django here: `scheduling.adapter.build_problem` turns one organization's rows into a
 `Problem`, while `bench/roster.py` and the property tests build them directly
-(`scheduling.synthetic`). Times are whole minutes since the Unix epoch (UTC), so DST never
-changes a duration; `day` and `week` are computed by the builder in the organization's
+(`scheduling.solver.synthetic`). Times are whole minutes since the Unix epoch (UTC), so DST
+never changes a duration; `day` and `week` are computed by the builder in the organization's
 timezone (date ordinals of the local start date and of its ISO week's Monday).
 """
 
@@ -14,8 +14,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-MINUTE = 1
-HOUR = 60
+HOUR = 60  # times and durations are in minutes
 
 # A roster maps each shift id to a guard id, or None for an open shift.
 Roster = dict[int, int | None]
@@ -104,14 +103,11 @@ class Problem:
         """In-range shifts the solvers decide (not fixed)."""
         return [s for s in self.shifts if s.in_range and s.fixed_guard is None]
 
-    def fixed_roster(self) -> Roster:
-        return {s.id: s.fixed_guard for s in self.shifts if s.fixed_guard is not None}
-
     def site_name(self, site: int) -> str:
         return self.site_names.get(site, f"site {site}")
 
 
-# --- Qualification, shared by the greedy and the optimizer (the checker has its own). ---
+# --- Qualification, shared by the greedy, the bound and the model (the checker has its own). ---
 
 
 def is_qualified(guard: Guard, shift: Shift) -> bool:
@@ -125,7 +121,7 @@ def is_qualified(guard: Guard, shift: Shift) -> bool:
         return False
     if shift.induction and shift.site not in guard.inducted_sites:
         return False
-    return all(not (a < shift.end and shift.start < b) for a, b in guard.absences)
+    return all(not (away < shift.end and shift.start < back) for away, back in guard.absences)
 
 
 def preference_tier(guard: Guard, shift: Shift) -> int:
@@ -143,13 +139,13 @@ def scarcity(guard: Guard) -> int:
 def max_free_gap(busy: list[tuple[int, int]], start: int, end: int) -> int:
     """The longest stretch inside [start, end) not covered by `busy` intervals."""
     best, cursor = 0, start
-    for a, b in sorted(busy):
-        if b <= cursor:
+    for busy_start, busy_end in sorted(busy):
+        if busy_end <= cursor:
             continue
-        if a >= end:
+        if busy_start >= end:
             break
-        best = max(best, a - cursor)
-        cursor = max(cursor, b)
+        best = max(best, busy_start - cursor)
+        cursor = max(cursor, busy_end)
     return max(best, end - cursor)
 
 
@@ -164,37 +160,38 @@ def evaluate(problem: Problem, roster: Roster) -> Score:
     """The weighted objective of a roster: open shifts, off-client work, guards changing on a
     post, uneven hours (above an even share of each week's demand) and overtime."""
     rules = problem.rules
-    guards = problem.guard_by_id
     open_shifts = sum(
-        1 for s in problem.shifts if s.in_range and roster.get(s.id, s.fixed_guard) is None
+        1
+        for shift in problem.shifts
+        if shift.in_range and roster.get(shift.id, shift.fixed_guard) is None
     )
     off_client = 0
-    pairs: set[tuple[int, int]] = set()
+    guard_posts: set[tuple[int, int]] = set()  # (guard id, post) pairs worked
     posts: set[int] = set()
-    week_minutes: dict[tuple[int, int], int] = defaultdict(int)
-    demand: dict[int, int] = defaultdict(int)
-    for s in problem.shifts:
-        if not s.in_range:
+    week_minutes: dict[tuple[int, int], int] = defaultdict(int)  # by (guard id, week)
+    demand: dict[int, int] = defaultdict(int)  # minutes to staff, by week
+    for shift in problem.shifts:
+        if not shift.in_range:
             continue
-        demand[s.week] += s.minutes
-        g = roster.get(s.id, s.fixed_guard)
-        if g is None:
+        demand[shift.week] += shift.minutes
+        guard_id = roster.get(shift.id, shift.fixed_guard)
+        if guard_id is None:
             continue
-        guard = guards[g]
-        if guard.client is not None and guard.client != s.client:
+        guard = problem.guard_by_id[guard_id]
+        if guard.client is not None and guard.client != shift.client:
             off_client += 1
-        if s.post is not None:
-            pairs.add((g, s.post))
-            posts.add(s.post)
-        week_minutes[(g, s.week)] += s.minutes
+        if shift.post is not None:
+            guard_posts.add((guard_id, shift.post))
+            posts.add(shift.post)
+        week_minutes[(guard_id, shift.week)] += shift.minutes
     excess = overtime = 0
-    n_guards = max(1, len(problem.guards))
-    for (_g, week), minutes in week_minutes.items():
-        excess += max(0, minutes - demand[week] // n_guards)
+    guard_count = max(1, len(problem.guards))
+    for (_guard_id, week), minutes in week_minutes.items():
+        excess += max(0, minutes - demand[week] // guard_count)
         overtime += max(0, minutes - rules.max_weekly_minutes)
     soft = (
         rules.weight_off_client * off_client
-        + rules.weight_post_change * (len(pairs) - len(posts))
+        + rules.weight_post_change * (len(guard_posts) - len(posts))
         + rules.weight_fairness * excess / HOUR
         + rules.weight_overtime * overtime / HOUR
     )

@@ -1,7 +1,7 @@
 """An independent checker: validates any roster against every hard rule.
 
-Deliberately shares no rule code with the greedy or the optimizer (it does not use
-`problem.is_qualified`, the solvers' cliques or their rest windows): a bug in one of them is
+Deliberately shares no rule code with the greedy or the CP-SAT model (it does not use
+`problem.is_qualified`, the model's cliques or their rest windows): a bug in one of them is
 caught here rather than repeated. Tests, the benchmark, the background task and publishing use
 it. It also explains why an open shift could not be filled (`explain_open`).
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from scheduling.problem import HOUR, Guard, Problem, Roster, Shift, day_label
+from scheduling.solver.problem import HOUR, Guard, Problem, Roster, Shift, day_label
 
 GRADES = "ABCDE"
 

@@ -1,4 +1,4 @@
-"""Greedy construction: a valid roster in seconds, and the optimizer's starting hint.
+"""Greedy construction: a valid roster in seconds, and the CP-SAT search's starting hint.
 
 Shifts are taken week by week, the hardest to staff (fewest qualified guards) first. Each goes
 to a feasible guard, preferring the client's own dedicated guards, then the flex pool, then
@@ -14,7 +14,7 @@ from __future__ import annotations
 from bisect import bisect_left, insort
 from collections import defaultdict
 
-from scheduling.problem import (
+from scheduling.solver.problem import (
     Guard,
     Problem,
     Roster,
@@ -68,15 +68,19 @@ class RosterState:
         if state.week_minutes[shift.week] + shift.minutes > rules.weekly_cap_minutes:
             return False
         busy, rest = state.busy, rules.min_rest_minutes
-        i = bisect_left(busy, (shift.start, shift.end))
+        index = bisect_left(busy, (shift.start, shift.end))
         # Valid busy intervals are disjoint and rest-separated, so only neighbours can clash;
         # look two deep on each side in case a fixed assignment is not.
-        for a, b in busy[max(0, i - 2) : i + 2]:
-            if a < shift.end + rest and shift.start < b + rest:
+        for busy_start, busy_end in busy[max(0, index - 2) : index + 2]:
+            if busy_start < shift.end + rest and shift.start < busy_end + rest:
                 return False
         for week in self._weeks_of(shift):
-            lo = bisect_left(busy, (week.start - 7 * 24 * 60, 0))
-            inside = [iv for iv in busy[lo:] if iv[0] < week.end and iv[1] > week.start]
+            first = bisect_left(busy, (week.start - 7 * 24 * 60, 0))
+            inside = [
+                interval
+                for interval in busy[first:]
+                if interval[0] < week.end and interval[1] > week.start
+            ]
             inside.append((shift.start, shift.end))
             if max_free_gap(inside, week.start, week.end) < rules.weekly_rest_minutes:
                 return False
@@ -125,8 +129,12 @@ def qualified_guards(problem: Problem, shift: Shift, cache: dict) -> list[Guard]
         absent = [g for g in ordered if g.absences]
         cache[key] = ordered = (ordered, absent)
     guards, absent = ordered
-    away = {g.id for g in absent if any(a < shift.end and shift.start < b for a, b in g.absences)}
-    return [g for g in guards if g.id not in away] if away else guards
+    away = {
+        guard.id
+        for guard in absent
+        if any(leave < shift.end and shift.start < back for leave, back in guard.absences)
+    }
+    return [guard for guard in guards if guard.id not in away] if away else guards
 
 
 def qualified_count(problem: Problem, shift: Shift, cache: dict) -> int:
@@ -164,8 +172,12 @@ def greedy(problem: Problem, start: Roster | None = None, weeks: set[int] | None
             if not state.can_take(guard, shift):
                 continue
             feasible += 1
-            gs = state.guards[guard.id]
-            key = (shift.post not in gs.posts, gs.week_minutes[shift.week], scarcity(guard))
+            guard_state = state.guards[guard.id]
+            key = (
+                shift.post not in guard_state.posts,
+                guard_state.week_minutes[shift.week],
+                scarcity(guard),
+            )
             if best is None or key < best:
                 best, best_guard, tier_seen = key, guard, tier
         if best_guard is not None:

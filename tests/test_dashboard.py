@@ -9,8 +9,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from rostracore.dashboard import DayCoverage, coverage_by_day
 from rostracore.tenancy.context import NoOrganizationError, use_org
-from scheduling.selectors import DayCoverage, coverage_by_day
 from tests.factories import ClientFactory, EmployeeFactory, ShiftFactory
 
 JOBURG = zoneinfo.ZoneInfo("Africa/Johannesburg")

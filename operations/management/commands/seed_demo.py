@@ -15,11 +15,13 @@ as they are, so a rerun adds only what is missing), each with a manager
 `manager@scale-001.example`, `--guards` guards, one client per 50 guards with 5 sites each,
 and `--weeks` weeks of day and night shifts at every staffed site (two teams of two guards
 per site; every tenth shift open). COPY, one transaction per organization inside
-`use_org(org)` on the operations connection ("owner" when defined: PostgreSQL refuses COPY
-FROM on tables under row-level security); every org_id comes from `use_org` and every
-reference from rows made in that same transaction (tests/operations/test_seed_scale.py checks
-it in SQL); `--jobs` organizations are seeded side by side (threads, one connection each).
-The benchmarks in bench/ use this data. Prints what it made and how long it took.
+`use_org(org)` on the operations connection (`operations_alias()`, the owner role when
+defined: PostgreSQL refuses COPY FROM on tables under row-level security); every org_id comes
+from `use_org` and every reference from rows made in that same transaction
+(tests/operations/test_seed_scale.py checks it in SQL); `--jobs` organizations are seeded
+side by side (threads, one connection each). Every manager, in both modes, is made by
+`organizations.services.create_manager`. The benchmarks in bench/ use this data. Prints what
+it made and how long it took.
 """
 
 import datetime as dt
@@ -30,17 +32,17 @@ import time
 import zoneinfo
 
 from django.conf import settings
-from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections, transaction
 from django.utils import timezone
 
 from clients.models import Client, Site
 from employees.models import Employee, new_calendar_secret
-from employees.seeding import FIRST_NAMES, GRADE_WEIGHTS, LAST_NAMES, create_guards
-from organizations.admin import MANAGER_GROUP
+from operations.seeding import FIRST_NAMES, GRADE_WEIGHTS, LAST_NAMES, create_guards
+from organizations import services
 from organizations.models import Organization, User
 from rostracore.tenancy.context import require_org, use_org
+from rostracore.tenancy.db import operations_alias
 from scheduling.models import Shift
 
 DEMO_PASSWORD = "rostracore-demo"
@@ -157,18 +159,13 @@ class Command(BaseCommand):
         )
         if not created:
             return False
-        manager = User(
-            username=f"manager@{spec['slug']}.example",
+        services.create_manager(
+            org=org,
             email=f"manager@{spec['slug']}.example",
             first_name="Demo",
             last_name="Manager",
-            org=org,
-            role=User.Role.MANAGER,
-            is_staff=True,
+            password=DEMO_PASSWORD,
         )
-        manager.set_password(DEMO_PASSWORD)
-        manager.save()
-        _join_manager_group(manager)
         with use_org(org):
             clients = []
             for client_name, site_names in spec["clients"].items():
@@ -236,10 +233,10 @@ class Command(BaseCommand):
     def _seed_scale(self, *, orgs: int, guards: int, weeks: int, prefix: str, jobs: int) -> None:
         started = time.perf_counter()
         # The operations role: COPY FROM is refused on tables under row-level security, so
-        # bulk loading goes through the role that owns the tables ("owner" when settings
-        # define it). Every row still gets its organization from `use_org()`, and every
-        # reference points at rows made in the same organization's transaction.
-        alias = "owner" if "owner" in connections else "default"
+        # bulk loading goes through the role that owns the tables (the owner alias when
+        # settings define it). Every row still gets its organization from `use_org()`, and
+        # every reference points at rows made in the same organization's transaction.
+        alias = operations_alias()
         # One PBKDF2 hash for every manager: hashing is deliberately slow (~0.3 s each).
         password = User(username="template")
         password.set_password(DEMO_PASSWORD)
@@ -330,17 +327,14 @@ class Command(BaseCommand):
                 company_name=f"{ORG_NAMES[i % len(ORG_NAMES)]} "
                 f"{ORG_KINDS[i % len(ORG_KINDS)]} {i:03d}",
             )
-            manager = User.objects.db_manager(alias).create(
-                username=f"manager@{slug}.example",
+            services.create_manager(
+                org=org,
                 email=f"manager@{slug}.example",
                 first_name="Scale",
                 last_name="Manager",
-                org=org,
-                role=User.Role.MANAGER,
-                is_staff=True,
-                password=password_hash,
+                password_hash=password_hash,
+                using=alias,
             )
-            _join_manager_group(manager)
             with use_org(org), connections[alias].cursor() as cursor:
                 return self._seed_scale_org(cursor, org, guards=guards, weeks=weeks, rng=rng)
 
@@ -432,14 +426,6 @@ def _capturing(run, errors: list[BaseException]):
             errors.append(error)
 
     return wrapped
-
-
-def _join_manager_group(user: User) -> None:
-    """Give a demo manager the admin permissions of the Manager group (organizations
-    migration 0002 creates it), as `create_manager` does."""
-    group = Group.objects.using(user._state.db).filter(name=MANAGER_GROUP).first()
-    if group is not None:
-        user.groups.add(group)
 
 
 def _copy_rows(cursor, model, rows: list[dict]) -> list[int]:

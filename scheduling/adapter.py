@@ -1,0 +1,140 @@
+"""Turns one organization's rows into a `solver.Problem`.
+
+The only module that knows both the ORM and the solver: `scheduling.solver` works on plain
+data and never imports Django, the models never import the solver. `scheduling.services`
+builds a problem here before solving (`run_roster`) and before publishing (`publish_run`).
+Times become whole minutes since the Unix epoch; days and weeks are local dates in the
+organization's timezone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from zoneinfo import ZoneInfo
+
+from employees.models import Employee
+from rostracore.tenancy.context import require_org
+from scheduling.models import Absence, LabourRules, Shift, SiteInduction
+from scheduling.solver import HOUR, Guard, Problem, Rules, Week
+from scheduling.solver import Shift as ShiftData
+
+# Assigned shifts this far outside the range are loaded as fixed context: every labour rule
+# looks at most one week around a shift.
+CONTEXT = dt.timedelta(days=8)
+
+
+def organization_timezone() -> ZoneInfo:
+    """The current organization's timezone, in which shifts are planned and days counted."""
+    return ZoneInfo(require_org("Scheduling").timezone)
+
+
+def _local_midnight(day: dt.date, tz: ZoneInfo) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time.min, tzinfo=tz)
+
+
+def _minutes(moment: dt.datetime) -> int:
+    return int(moment.timestamp()) // 60
+
+
+def labour_rules() -> LabourRules:
+    """The organization's labour rules; the defaults (unsaved) when it has none yet."""
+    return LabourRules.objects.first() or LabourRules(org=require_org("Labour rules"))
+
+
+def build_problem(*, start_date: dt.date, end_date: dt.date) -> Problem:
+    """The current organization's rostering problem for [start_date, end_date).
+
+    Only its active guards are candidates. Assigned shifts (published or pinned) are fixed;
+    assigned shifts within a week outside the range come along as fixed context.
+    """
+    tz = organization_timezone()
+    rules_row = labour_rules()
+    rules = Rules(
+        max_daily_minutes=rules_row.max_daily_hours * HOUR,
+        max_weekly_minutes=rules_row.max_weekly_hours * HOUR,
+        max_weekly_overtime_minutes=rules_row.max_weekly_overtime_hours * HOUR,
+        min_rest_minutes=rules_row.min_rest_hours * HOUR,
+        weekly_rest_minutes=rules_row.weekly_rest_hours * HOUR,
+        weight_open_shift=rules_row.weight_open_shift,
+        weight_off_client=rules_row.weight_off_client,
+        weight_post_change=rules_row.weight_post_change,
+        weight_fairness=rules_row.weight_fairness,
+        weight_overtime=rules_row.weight_overtime,
+    )
+    start = _local_midnight(start_date, tz)
+    end = _local_midnight(end_date, tz)
+
+    inducted: dict[int, set[int]] = defaultdict(set)
+    for employee_id, site_id in SiteInduction.objects.filter(completed_on__lt=end_date).values_list(
+        "employee_id", "site_id"
+    ):
+        inducted[employee_id].add(site_id)
+    absences: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for employee_id, absence_start, absence_end in Absence.objects.filter(
+        start__lt=end + CONTEXT, end__gt=start - CONTEXT
+    ).values_list("employee_id", "start", "end"):
+        absences[employee_id].append((_minutes(absence_start), _minutes(absence_end)))
+    guards = [
+        Guard(
+            id=e.pk,
+            grade=e.psira_grade,
+            client=e.assigned_client_id,
+            registration_expires=(
+                e.psira_registration_expires.toordinal() if e.psira_registration_expires else None
+            ),
+            firearm_expires=(
+                e.firearm_competency_expires.toordinal() if e.firearm_competency_expires else None
+            ),
+            inducted_sites=frozenset(inducted[e.pk]),
+            absences=tuple(sorted(absences[e.pk])),
+            name=e.full_name,
+        )
+        for e in Employee.objects.filter(is_active=True)
+    ]
+    active = {g.id for g in guards}
+
+    in_range = Shift.objects.filter(start__gte=start, start__lt=end)
+    context = Shift.objects.filter(
+        employee_id__in=active, start__gte=start - CONTEXT, start__lt=end + CONTEXT
+    ).exclude(start__gte=start, start__lt=end)
+    shifts: list[ShiftData] = []
+    weeks: dict[int, Week] = {}
+    site_names: dict[int, str] = {}
+    for row, is_in_range in [
+        *((s, True) for s in in_range.select_related("site")),
+        *((s, False) for s in context.select_related("site")),
+    ]:
+        if row.employee_id is not None and row.employee_id not in active:
+            continue  # an inactive guard's published shift: kept, not ours to judge
+        local_start = row.start.astimezone(tz)
+        local_end = row.end.astimezone(tz)
+        day = local_start.date()
+        monday = day - dt.timedelta(days=day.weekday())
+        if is_in_range and monday.toordinal() not in weeks:
+            weeks[monday.toordinal()] = Week(
+                key=monday.toordinal(),
+                start=_minutes(_local_midnight(monday, tz)),
+                end=_minutes(_local_midnight(monday + dt.timedelta(7), tz)),
+            )
+        site_names[row.site_id] = row.site.name
+        shifts.append(
+            ShiftData(
+                id=row.pk,
+                site=row.site_id,
+                client=row.site.client_id,
+                start=_minutes(row.start),
+                end=_minutes(row.end),
+                day=day.toordinal(),
+                end_day=(local_end - dt.timedelta(minutes=1)).date().toordinal(),
+                week=monday.toordinal(),
+                grade=min(row.required_grade, row.site.min_grade),
+                armed=row.site.armed,
+                induction=row.site.induction_required,
+                post=row.post_id,
+                fixed_guard=row.employee_id,
+                in_range=is_in_range,
+                label=f"{local_start:%a %d %b %H:%M}-{local_end:%H:%M} at {row.site.name}",
+            )
+        )
+    return Problem(guards=guards, shifts=shifts, weeks=weeks, rules=rules, site_names=site_names)

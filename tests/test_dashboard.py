@@ -13,6 +13,10 @@ from rostracore.dashboard import DayCoverage, coverage_by_day
 from rostracore.tenancy.context import NoOrganizationError, use_org
 from tests.factories import ClientFactory, EmployeeFactory, ShiftFactory
 
+# A page flow runs like production: no outer transaction, each request in its own
+# ATOMIC_REQUESTS transaction (the owner empties the tables afterwards).
+pytestmark = pytest.mark.django_db(transaction=True)
+
 JOBURG = zoneinfo.ZoneInfo("Africa/Johannesburg")
 
 

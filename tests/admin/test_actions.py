@@ -2,11 +2,16 @@
 
 import re
 
+import pytest
 from django.contrib.messages import get_messages
 
 from employees.models import Employee
 from tests.admin.conftest import CANARY
 from tests.factories import ClientFactory
+
+# A page flow runs like production: no outer transaction, each request in its own
+# ATOMIC_REQUESTS transaction (the owner empties the tables afterwards).
+pytestmark = pytest.mark.django_db(transaction=True)
 
 CHANGELIST = "/admin/employees/employee/"
 

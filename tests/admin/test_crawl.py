@@ -34,6 +34,10 @@ from scheduling.models import (
 )
 from tests.admin.conftest import CANARY
 
+# A page flow runs like production: no outer transaction, each request in its own
+# ATOMIC_REQUESTS transaction (the owner empties the tables afterwards).
+pytestmark = pytest.mark.django_db(transaction=True)
+
 MISSING_ID = 10**9
 # Matches every canary string (icontains) without being one: pages echo the search term.
 TERM = CANARY[1:]

@@ -4,11 +4,16 @@ import datetime as dt
 import re
 import zoneinfo
 
+import pytest
 from django.utils import timezone
 
 from rostracore.dashboard import dashboards_per_org, week_bounds
 from tests.admin.conftest import CANARY
 from tests.factories import OrganizationFactory, ShiftFactory
+
+# A page flow runs like production: no outer transaction, each request in its own
+# ATOMIC_REQUESTS transaction (the owner empties the tables afterwards).
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def _this_week(org, days: float, hours: float = 0) -> dt.datetime:

@@ -3,12 +3,17 @@
 import datetime as dt
 import zoneinfo
 
+import pytest
 from django.utils import timezone
 
 from clients.models import Client
 from employees.models import Employee
 from tests.admin.conftest import CANARY
 from tests.factories import ShiftFactory
+
+# A page flow runs like production: no outer transaction, each request in its own
+# ATOMIC_REQUESTS transaction (the owner empties the tables afterwards).
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_employee_page_shows_flex_pool(client_a, world):

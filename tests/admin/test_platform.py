@@ -1,7 +1,13 @@
 """Platform staff (superusers without an organization) see every organization."""
 
+import pytest
+
 from clients.models import Client, Site
 from employees.models import Employee
+
+# A page flow runs like production: no outer transaction, each request in its own
+# ATOMIC_REQUESTS transaction (the owner empties the tables afterwards).
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_changelist_shows_every_org_with_organization_column_and_filter(platform_client, world):

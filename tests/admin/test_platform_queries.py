@@ -12,7 +12,9 @@ from rostracore.tenancy.context import use_org
 from scheduling.models import Shift
 from tests.factories import ClientFactory, SiteFactory
 
-pytestmark = pytest.mark.django_db
+# A page flow runs like production: no outer transaction, each request in its own
+# ATOMIC_REQUESTS transaction (the owner empties the tables afterwards).
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def _fill(org, n, batch):

@@ -11,6 +11,10 @@ from organizations.models import User
 from rostracore.tenancy.context import use_org
 from scheduling.models import Shift
 
+# A page flow runs like production: no outer transaction, each request in its own
+# ATOMIC_REQUESTS transaction (the owner empties the tables afterwards).
+pytestmark = pytest.mark.django_db(transaction=True)
+
 
 def _grow(world, n: int) -> None:
     """Bring org A to about `n` rows of every model (bulk, inside use_org like app code)."""

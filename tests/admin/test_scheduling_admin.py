@@ -29,6 +29,10 @@ from tests.factories import (
     SiteInductionFactory,
 )
 
+# A page flow runs like production: no outer transaction, each request in its own
+# ATOMIC_REQUESTS transaction (the owner empties the tables afterwards).
+pytestmark = pytest.mark.django_db(transaction=True)
+
 MISSING_ID = 10**9
 
 # admin URL name -> the world key of each organization's row.

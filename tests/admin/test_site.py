@@ -9,6 +9,10 @@ from organizations.admin import UserAdmin
 from organizations.models import User
 from rostracore.tenancy.admin import PlatformOnlyAdmin, TenantModelAdmin, restrict_unscoped_admins
 
+# A page flow runs like production: no outer transaction, each request in its own
+# ATOMIC_REQUESTS transaction (the owner empties the tables afterwards).
+pytestmark = pytest.mark.django_db(transaction=True)
+
 
 def test_every_registered_admin_scopes_or_is_platform_only():
     for model, model_admin in admin.site._registry.items():

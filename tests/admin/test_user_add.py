@@ -7,6 +7,10 @@ from django.forms.models import model_to_dict
 
 from organizations.models import User
 
+# A page flow runs like production: no outer transaction, each request in its own
+# ATOMIC_REQUESTS transaction (the owner empties the tables afterwards).
+pytestmark = pytest.mark.django_db(transaction=True)
+
 ADD_URL = "/admin/organizations/user/add/"
 
 

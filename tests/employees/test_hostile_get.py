@@ -8,6 +8,10 @@ from employees.models import Employee
 from rostracore.tenancy.context import use_org
 from tests.factories import ClientFactory
 
+# A page flow runs like production: no outer transaction, each request in its own
+# ATOMIC_REQUESTS transaction (the owner empties the tables afterwards).
+pytestmark = pytest.mark.django_db(transaction=True)
+
 NUL = "\x00"
 
 

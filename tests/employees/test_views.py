@@ -17,6 +17,10 @@ from rostracore.tenancy.context import use_org
 from scheduling.models import Shift
 from tests.factories import ClientFactory, EmployeeFactory, ShiftFactory
 
+# A page flow runs like production: no outer transaction, each request in its own
+# ATOMIC_REQUESTS transaction (the owner empties the tables afterwards).
+pytestmark = pytest.mark.django_db(transaction=True)
+
 CANARY = "CANARYB"
 
 
@@ -66,7 +70,6 @@ ACTIONS = [
 ]
 
 
-@pytest.mark.django_db
 @pytest.mark.parametrize(("name", "kwargs"), PAGES + ACTIONS)
 def test_anonymous_user_is_sent_to_login(client, name, kwargs):
     url = reverse(name, kwargs=kwargs)

@@ -18,6 +18,10 @@ from rostracore.tenancy.context import use_org
 from scheduling.forms import date_window
 from tests.factories import EmployeeFactory, PostFactory, RosterRunFactory, ShiftFactory
 
+# A page flow runs like production: no outer transaction, each request in its own
+# ATOMIC_REQUESTS transaction (the owner empties the tables afterwards).
+pytestmark = pytest.mark.django_db(transaction=True)
+
 
 @pytest.fixture
 def http(client, manager_a):

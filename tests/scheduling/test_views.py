@@ -22,7 +22,12 @@ from tests.factories import (
 
 # Rosters solved through the app are bounded by work, not seconds
 # (tests/scheduling/conftest.py).
-pytestmark = pytest.mark.usefixtures("solver_bounded_by_work")
+# A page flow runs like production: no outer transaction, each request in its own
+# ATOMIC_REQUESTS transaction (the owner empties the tables afterwards).
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("solver_bounded_by_work"),
+]
 
 MONDAY = dt.date(2027, 3, 1)
 
@@ -184,7 +189,6 @@ def test_manager_cannot_open_other_orgs_roster_pages(client, manager_b, two_orgs
     assert not Shift.all_orgs.filter(employee__isnull=False).exists()
 
 
-@pytest.mark.django_db
 def test_platform_staff_get_the_pick_an_organization_page_not_a_500(client, platform_user):
     client.force_login(platform_user)
     for name in ("scheduling:home", "scheduling:export_csv"):

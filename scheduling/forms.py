@@ -4,6 +4,7 @@ from django import forms
 from django.utils import timezone
 
 from employees.forms import AsciiIntegerField
+from scheduling.models import MAX_SHIFTS_PER_RUN, MAX_WEEKS_PER_RUN
 
 # Dates a manager may ask for: rosters, grids and exports of today ± 5 years. Python's dates
 # end at 9999-12-31, and the pages add days and weeks to the date they were given, so an
@@ -85,7 +86,15 @@ class StartRosterForm(forms.Form):
     start_date = WindowDateField(
         label="First day (a Monday)", widget=forms.DateInput(attrs={"type": "date"})
     )
-    weeks = forms.IntegerField(min_value=1, max_value=8, initial=4)
+    weeks = forms.IntegerField(
+        min_value=1,
+        max_value=MAX_WEEKS_PER_RUN,
+        initial=4,
+        help_text=(
+            f"1 to {MAX_WEEKS_PER_RUN} weeks, at most {MAX_SHIFTS_PER_RUN:,} shifts. One roster "
+            "is generated at a time per organization."
+        ),
+    )
     time_limit = forms.IntegerField(
         label="Optimizer time limit (seconds)", min_value=5, max_value=300, initial=30
     )

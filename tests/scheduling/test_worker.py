@@ -283,3 +283,11 @@ def test_a_killed_db_worker_is_detected_and_the_manager_can_start_again(
         )
     # Nothing stays blocked: the manager starts again.
     assert _start(org_a).status == RosterRun.Status.QUEUED
+
+
+@pytest.mark.django_db
+def test_the_start_form_states_the_caps(client, manager_a):
+    client.force_login(manager_a)
+    page = client.get(reverse("scheduling:home")).content.decode()
+    assert "1 to 8 weeks, at most 20,000 shifts" in page
+    assert "One roster is generated at a time per organization." in page

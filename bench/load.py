@@ -39,6 +39,9 @@ import gevent
 from locust.env import Environment
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from bench.environment import configure, rerun_prefix  # noqa: E402
+
 PYTHON = str(Path(sys.executable))
 HOST, PORT = "127.0.0.1", 8765
 RERUN = ".venv/bin/python bench/load.py"
@@ -118,14 +121,6 @@ def _wait_until_up(server: subprocess.Popen, timeout: float = 60) -> None:
     sys.exit(f"gunicorn did not answer on {HOST}:{PORT} within {timeout:.0f} s.")
 
 
-def _rerun_prefix() -> str:
-    """The environment a rerun needs, when it differs from the default."""
-    folder = os.environ.get("ROSTRACORE_PGDATA")
-    if folder and folder != "/tmp/rostracore-bench" and not os.environ.get("DATABASE_URL"):
-        return f"ROSTRACORE_PGDATA={folder} "
-    return ""
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=20)
@@ -138,10 +133,7 @@ def main() -> None:
             f" --users {args.users} --seconds {args.seconds} --max-requests {args.max_requests}"
         )
 
-    env = dict(os.environ)
-    env.setdefault("DJANGO_DEBUG", "true")  # a local demo server; seed_demo requires it
-    if not env.get("DATABASE_URL"):
-        env.setdefault("ROSTRACORE_PGDATA", "/tmp/rostracore-bench")
+    env = configure(environ=dict(os.environ))  # a local demo server; seed_demo needs DEBUG
     env["PYTHONUNBUFFERED"] = "1"
     print("preparing data (migrate; seed_demo adds only what is missing) ...", flush=True)
     _manage("migrate", "-v0", env=env)
@@ -173,7 +165,7 @@ def main() -> None:
         except subprocess.TimeoutExpired:
             server.kill()
     report(stats, args)
-    print(f"\nrerun: {_rerun_prefix()}{rerun}")
+    print(f"\nrerun: {rerun_prefix()}{rerun}")
 
 
 def run_locust(users: int, seconds: int, max_requests: int):

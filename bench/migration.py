@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import os
 import random
 import statistics
 import sys
@@ -48,14 +47,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rostracore.settings")
-os.environ.setdefault("DJANGO_DEBUG", "true")  # development settings, throwaway data
-if not os.environ.get("DATABASE_URL"):
-    os.environ.setdefault("ROSTRACORE_PGDATA", "throwaway")
+from bench.environment import setup
 
-import django
-
-django.setup()
+setup(pgdata="throwaway")
 
 from django.db import connections  # noqa: E402
 from django.db.migrations.executor import MigrationExecutor  # noqa: E402

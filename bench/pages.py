@@ -28,21 +28,15 @@ from __future__ import annotations
 import argparse
 import io
 import logging
-import os
 import statistics
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rostracore.settings")
-os.environ.setdefault("DJANGO_DEBUG", "true")  # development settings, on loopback
-if not os.environ.get("DATABASE_URL"):
-    os.environ.setdefault("ROSTRACORE_PGDATA", "/tmp/rostracore-bench")
+from bench.environment import rerun_prefix, setup
 
-import django
-
-django.setup()
+setup()
 
 from django.core.management import call_command  # noqa: E402
 from django.db import connections  # noqa: E402
@@ -135,14 +129,6 @@ def measure(client: Client, url: str, requests: int) -> tuple[int, int, int, flo
     return response.status_code, queries, len(times), statistics.median(times), p95
 
 
-def _rerun_prefix() -> str:
-    """The environment a rerun needs, when it differs from the default."""
-    folder = os.environ.get("ROSTRACORE_PGDATA")
-    if folder and folder != "/tmp/rostracore-bench" and not os.environ.get("DATABASE_URL"):
-        return f"ROSTRACORE_PGDATA={folder} "
-    return ""
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=30, help="timed requests per page")
@@ -194,7 +180,7 @@ def main() -> None:
         a, b = results[(small, page)], results[(huge, page)]
         verdict = "same" if a == b else "DIFFERENT"
         print(f"{page:<24} queries at 10 guards: {a:>3}   at 100,000 guards: {b:>3}   {verdict}")
-    print(f"\nrerun: {_rerun_prefix()}{rerun}")
+    print(f"\nrerun: {rerun_prefix()}{rerun}")
 
 
 if __name__ == "__main__":

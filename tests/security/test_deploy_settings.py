@@ -13,6 +13,17 @@ from tests.security.test_login_lockout import BEHIND_ONE_PROXY
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def _check_deploy(env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "INFO"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
 def test_check_deploy_reports_no_issues_with_production_settings():
     env = {
         **os.environ,
@@ -24,14 +35,7 @@ def test_check_deploy_reports_no_issues_with_production_settings():
     # The browser tests' conftest allows async-unsafe ORM calls in this process; production
     # never does, and check --deploy would rightly object to it.
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "INFO"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = _check_deploy(env)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
 
@@ -76,14 +80,7 @@ def test_without_django_debug_debug_is_off_and_check_deploy_reports_no_issues():
         SECRET_KEY=secrets.token_urlsafe(50), ALLOWED_HOSTS="rostra.example.com"
     )
     assert _settings_of(env, "DEBUG") == {"DEBUG": False}
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "INFO"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = _check_deploy(env)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues (0 silenced)." in result.stdout
 

@@ -1,5 +1,6 @@
 import secrets
 
+from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.urls import reverse
@@ -84,6 +85,22 @@ class Employee(TenantModel):
         db_default=DatabaseCalendarSecret(),
         editable=False,
     )
+    # The guard's own login (role "guard"), made by services.invite_guard. At most one
+    # guard per user (employees_user_per_org; a OneToOneField would be a uniqueness rule
+    # without the organization, tenancy.E002), and of the same organization: the only
+    # database key is the composite (org_id, user_id) -> organizations_user (org_id, id)
+    # of migration 0013, which refuses another organization's user; its index is the
+    # unique constraint's.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="employees",
+        db_constraint=False,
+        db_index=False,
+    )
 
     class Meta(TenantModel.Meta):
         db_table = "employees"
@@ -100,6 +117,8 @@ class Employee(TenantModel):
             models.UniqueConstraint(
                 fields=["org", "calendar_secret"], name="employees_calendar_secret_per_org"
             ),
+            # Who relies on it: guard_required finds a guard's employee by their user.
+            models.UniqueConstraint(fields=["org", "user"], name="employees_user_per_org"),
         ]
         indexes = [
             # Who relies on it: the employee list's default ordering within an organization.

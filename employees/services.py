@@ -6,12 +6,22 @@ rows they fetched through the scoped managers.
 """
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from clients.models import Client
 from employees.models import Employee, new_calendar_secret
+from organizations.models import User
+from organizations.tasks import send_email
+
+
+class GuardLoginExists(Exception):
+    """`invite_guard` refused: the guard's address already is the login of someone else
+    (anywhere on the platform). Nothing was changed and no email sent. Callers answer a
+    manager exactly as for a sent invitation (employees.views.employee_invite): usernames
+    are unique across the platform, so saying so would reveal another organization's user."""
 
 
 @transaction.atomic
@@ -92,3 +102,66 @@ def rotate_calendar_secret(*, employee: Employee) -> Employee:
     employee.calendar_secret = new_calendar_secret()
     employee.save(update_fields=["calendar_secret"])
     return employee
+
+
+@transaction.atomic
+def invite_guard(*, employee: Employee, base_url: str, email: str | None = None) -> User:
+    """Give the guard a login of their own and queue the invitation email; returns the user.
+
+    The login is the guard's email address (`email` replaces it first when given); a guard
+    without one raises ValidationError on "email". A first invitation makes the user: role
+    guard, the guard's organization and names, no usable password, not staff, linked as
+    `employee.user`. Inviting again reuses that user (its login follows a changed address)
+    and moves `invited_at`, which ends every earlier link (organizations.tokens). An address
+    that is someone else's login raises GuardLoginExists and changes nothing.
+
+    The worker sends the email (organizations.tasks.send_email: ids only in the queue), with
+    a link on `base_url`, the site's address as the manager's request reached it. The task is
+    queued in this transaction, so it exists only if the invitation does.
+    """
+    if not employee.is_active:
+        raise ValidationError(
+            "%(guard)s is inactive; reactivate them before inviting them.",
+            code="inactive_guard",
+            params={"guard": employee.full_name},
+        )
+    if email is not None:
+        employee.email = email
+    address = User.objects.normalize_email((employee.email or "").strip())
+    if not address:
+        raise ValidationError(
+            {
+                "email": ValidationError(
+                    "Add the guard's email address first: it becomes their login and the "
+                    "invitation goes there.",
+                    code="email_required",
+                )
+            }
+        )
+    try:
+        validate_email(address)
+    except ValidationError as error:
+        raise ValidationError({"email": error}) from None
+    employee.email = address
+    user = employee.user
+    holder = User.objects.filter(username__iexact=address).first()
+    if holder is not None and (user is None or holder.pk != user.pk):
+        raise GuardLoginExists(address)
+    if user is None:
+        user = User(org_id=employee.org_id, role=User.Role.GUARD)
+        user.set_unusable_password()
+    user.username = user.email = address
+    user.first_name, user.last_name = employee.first_name, employee.last_name
+    user.role = User.Role.GUARD
+    user.is_staff = user.is_superuser = False
+    user.invited_at = timezone.now()
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError:
+        # The same address, made a login by someone else at the same moment.
+        raise GuardLoginExists(address) from None
+    employee.user = user
+    employee.save(update_fields=["email", "user"])
+    send_email.enqueue(template="invitation", user_id=user.pk, base_url=base_url)
+    return user

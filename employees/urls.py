@@ -13,4 +13,5 @@ urlpatterns = [
     path("<int:pk>/deactivate/", views.employee_deactivate, name="deactivate"),
     path("<int:pk>/reactivate/", views.employee_reactivate, name="reactivate"),
     path("<int:pk>/calendar-link/", views.employee_rotate_calendar, name="rotate_calendar"),
+    path("<int:pk>/invite/", views.employee_invite, name="invite"),
 ]

@@ -72,7 +72,10 @@ def employee_list(request: HttpRequest) -> HttpResponse:
 
 
 def _detail_context(
-    request: HttpRequest, employee: Employee, assign_form: AssignForm | None = None
+    request: HttpRequest,
+    employee: Employee,
+    assign_form: AssignForm | None = None,
+    invite_errors: list[str] | None = None,
 ) -> dict:
     upcoming = (
         employee.shifts.filter(end__gt=timezone.now())
@@ -87,12 +90,13 @@ def _detail_context(
         "upcoming": upcoming,
         "assign_form": assign_form or AssignForm(initial={"client": employee.assigned_client_id}),
         "calendar_url": request.build_absolute_uri(feed_path) if employee.is_active else None,
+        "invite_errors": invite_errors or [],
     }
 
 
 @manager_required
 def employee_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    employee = get_object_or_404(Employee.objects.select_related("assigned_client"), pk=pk)
+    employee = get_object_or_404(Employee.objects.select_related("assigned_client", "user"), pk=pk)
     return render(request, "employees/detail.html", _detail_context(request, employee))
 
 
@@ -173,4 +177,29 @@ def employee_rotate_calendar(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         f"{employee.full_name} has a new calendar link. The old calendar link no longer works.",
     )
+    return redirect(employee)
+
+
+def _invited_message(address: str) -> str:
+    """The one answer to an invitation, whether it was sent or the address is taken."""
+    return (
+        f"An invitation to choose a password is on its way to {address}, unless that address "
+        "already is someone else's RostraCore login: then nothing was sent, and the guard "
+        "needs another address."
+    )
+
+
+@require_POST
+@manager_required
+def employee_invite(request: HttpRequest, pk: int) -> HttpResponse:
+    """The "Invite" / "Invite again" button: a login for the guard, by email."""
+    employee = get_object_or_404(Employee.objects.select_related("assigned_client", "user"), pk=pk)
+    try:
+        services.invite_guard(employee=employee, base_url=request.build_absolute_uri("/"))
+    except services.GuardLoginExists:
+        pass  # said alike (_invited_message): the address may be another organization's login
+    except ValidationError as error:
+        context = _detail_context(request, employee, invite_errors=error.messages)
+        return render(request, "employees/detail.html", context)
+    messages.success(request, _invited_message(employee.email))
     return redirect(employee)

@@ -36,14 +36,17 @@ class Organization(models.Model):
 
 
 class User(AbstractUser):
-    """A person who logs in: a manager of one organization, or platform staff.
+    """A person who logs in: a manager or a guard of one organization, or platform staff.
 
     Only platform staff (superusers) have no organization; the database refuses any other
     user without one, so "no organization" can never silently mean "all organizations".
+    A guard's user is linked to their Employee (`Employee.user`, same organization by a
+    composite foreign key) and made by `employees.services.invite_guard`.
     """
 
     class Role(models.TextChoices):
         MANAGER = "manager", "Manager"
+        GUARD = "guard", "Guard"
 
     org = models.ForeignKey(
         Organization,
@@ -54,10 +57,16 @@ class User(AbstractUser):
         verbose_name="organization",
     )
     role = models.CharField(max_length=20, choices=Role, default=Role.MANAGER)
+    # When the latest invitation was sent. Part of the invitation token's hash
+    # (organizations.tokens), so inviting again makes every earlier link invalid.
+    invited_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"
         constraints = [
+            # The target of the composite foreign key employees(org_id, user_id): a guard's
+            # login belongs to the guard's own organization (employees 0013).
+            models.UniqueConstraint(fields=["org", "id"], name="organizations_user_org_id_id_key"),
             models.CheckConstraint(
                 condition=Q(org__isnull=False) | Q(is_superuser=True),
                 name="organizations_user_org_unless_superuser",

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "clients",
     "employees",
     "scheduling",
+    "guards",  # the guards' own pages (/me/)
     "operations",  # backups, demo data, the task queue's migrations: imports every app above
     "django_tasks_db",  # the database queue of background tasks (TASKS below)
 ]
@@ -219,6 +220,17 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
+
+# Email (django-environ's EMAIL_URL): the console in development (`make run` prints every
+# email), SMTP in production, e.g. smtp+tls://user:password@smtp.example.com:587. Tests use
+# Django's locmem outbox (pytest-django sets it). Emails are sent by the background worker
+# (organizations.tasks), never inside a request.
+EMAIL_CONFIG = env.email_url(
+    "EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25"
+)
+vars().update(EMAIL_CONFIG)  # EMAIL_BACKEND, EMAIL_HOST, EMAIL_PORT, EMAIL_USE_TLS, ...
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="RostraCore <noreply@rostracore.example>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 LOGGING = {
     "version": 1,

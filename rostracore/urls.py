@@ -8,11 +8,13 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path(
         "accounts/login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        views.LoginView.as_view(redirect_authenticated_user=True),
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/", include("organizations.urls")),
     path("employees/", include("employees.urls")),
     path("scheduling/", include("scheduling.urls")),
+    path("me/", include("guards.urls")),
     path("admin/", admin.site.urls),
 ]

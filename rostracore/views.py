@@ -2,8 +2,9 @@
 
 import datetime as dt
 
+from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import render, resolve_url
 from django.utils import timezone
 
 from rostracore.dashboard import CHART, coverage_bars, coverage_by_day, org_counts
@@ -26,3 +27,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "chart": CHART,
         },
     )
+
+
+class LoginView(auth_views.LoginView):
+    """Django's login page; without a `next`, a guard lands on their own pages (/me/), not
+    on the manager dashboard (LOGIN_REDIRECT_URL)."""
+
+    def get_default_redirect_url(self) -> str:
+        if self.request.user.is_authenticated and self.request.user.role == "guard":
+            return resolve_url("guards:my_shifts")
+        return super().get_default_redirect_url()

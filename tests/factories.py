@@ -101,6 +101,21 @@ class EmployeeFactory(TenantFactory):
     hire_date = factory.Faker("date_between", start_date="-5y", end_date="today")
 
 
+class GuardUserFactory(UserFactory):
+    """A guard's login, linked to a new guard (Employee) of the same organization:
+    `user.employees.get()` inside `use_org(user.org)`; `employee__first_name=...` etc."""
+
+    username = factory.Sequence(lambda n: f"guard{n}@example.com")
+    role = User.Role.GUARD
+    is_staff = False
+    employee = factory.RelatedFactory(
+        EmployeeFactory,
+        factory_related_name="user",
+        org=factory.SelfAttribute("..org"),
+        email=factory.SelfAttribute("..username"),
+    )
+
+
 class ShiftFactory(TenantFactory):
     class Meta:
         model = Shift

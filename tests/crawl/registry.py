@@ -220,6 +220,40 @@ def _fixed(value: str):
     return lambda world: (value, value, None)
 
 
+def _uid(world: World) -> tuple[str, str, str]:
+    """uidb64 of a one-time link: B's manager, a user no one is, A's manager."""
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    def uid(pk: int) -> str:
+        return urlsafe_base64_encode(force_bytes(pk))
+
+    return uid(world.manager_b.pk), uid(MISSING_ID), uid(world.manager_a.pk)
+
+
+def _link_token(tokens_of: Callable[[], Any]):
+    """A made-up token for B's and the missing user (B's real one is B's own capability,
+    like a feed link); for the control, a valid token of A's manager."""
+
+    def fill(world: World) -> tuple[str, str, str]:
+        bogus = "cxyz12-0123456789abcdef0123456789abcdef"
+        return bogus, bogus, tokens_of().make_token(world.manager_a)
+
+    return fill
+
+
+def _reset_tokens():
+    from django.contrib.auth.tokens import default_token_generator
+
+    return default_token_generator
+
+
+def _invitation_tokens():
+    from organizations.tokens import invitation_token
+
+    return invitation_token
+
+
 # --- the project's pages (not generated) --------------------------------------------------
 
 PAGES: dict[str, Entry] = {
@@ -240,6 +274,15 @@ PAGES: dict[str, Entry] = {
     "employees:deactivate": page(pk=Employee),
     "employees:reactivate": page(pk=Employee),
     "employees:rotate_calendar": page(pk=Employee),
+    "employees:invite": page(pk=Employee),
+    # Account pages (no organization: anonymous users reach them too). No plausible POST
+    # for the links: the control would set A's manager's password.
+    "password_reset": page(post=lambda w: {"email": w.manager_a.email}),
+    "password_reset_done": page(),
+    "password_reset_confirm": page(uidb64=_uid, token=_link_token(_reset_tokens)),
+    "password_reset_complete": page(),
+    "accept_invitation": page(uidb64=_uid, token=_link_token(_invitation_tokens)),
+    "guards:my_shifts": page(),
     "scheduling:home": page(
         post=lambda w: {"start_date": _next_monday().isoformat(), "weeks": 1, "time_limit": 5}
     ),

@@ -633,6 +633,6 @@ def test_posts_without_csrf_token_are_refused(manager_a, a_guard, observer):
     assert response.status_code == 403
     assert _snapshot(a_guard) == before
     detail = browser.get(a_guard.get_absolute_url()).content.decode()
-    # Log out, assign, move to flex pool, deactivate, new calendar link: every POST form
-    # carries the token.
-    assert detail.count('name="csrfmiddlewaretoken"') == 5
+    # Log out, assign, move to flex pool, deactivate, invite, new calendar link: every POST
+    # form carries the token.
+    assert detail.count('name="csrfmiddlewaretoken"') == 6

@@ -162,6 +162,18 @@ def test_no_arguments_still_make_exactly_the_two_demo_organizations():
     assert "nothing new" in _seed()
 
 
+def test_each_demo_organization_gets_two_guard_logins_linked_to_its_own_guards():
+    out = _seed()
+    for slug in ("acme", "bastion"):
+        for n in (1, 2):
+            login = f"guard{n}@{slug}.example"
+            assert login in out
+            user = User.objects.get(username=login, org__slug=slug, role="guard")
+            assert user.check_password("rostracore-demo") and not user.is_staff
+            with use_org(user.org):
+                assert user.employees.get().email == login
+
+
 def test_both_paths_make_their_managers_through_the_service(create_manager_calls):
     _seed()
     _seed(orgs=1, guards=4, weeks=0)

@@ -4,11 +4,12 @@
     manage.py seed_demo --orgs 100 --guards 1000 --weeks 4     # data at scale
 
 Without options: creates (once; rerunning changes nothing) two organizations, each with a
-manager login, three clients with two sites each, dedicated and flex guards, and the coming
-week of day and night shifts, some filled and some open. Also a platform-staff login. Prints
-the URL and the logins. The demo password is for local demos only: every login this command
-makes has it (the platform-staff login sees every organization), so it refuses to run unless
-DEBUG is on (DJANGO_DEBUG=true, as `make run` sets), and writes nothing.
+manager login and two guard logins, three clients with two sites each, dedicated and flex
+guards, and the coming week of day and night shifts, some filled and some open. Also a
+platform-staff login. Prints the URL and the logins. The demo password is for local demos
+only: every login this command makes has it (the platform-staff login sees every
+organization), so it refuses to run unless DEBUG is on (DJANGO_DEBUG=true, as `make run`
+sets), and writes nothing.
 
 With --orgs: that many organizations `scale-001`, `scale-002`, ... (existing ones are left
 as they are, so a rerun adds only what is missing), each with a manager
@@ -77,6 +78,8 @@ MIN_REST = dt.timedelta(hours=12)
 SCALE_PREFIX = "scale"
 GUARDS_PER_CLIENT = 50
 SITES_PER_CLIENT = 5
+# Guards of each demo organization with a login of their own (guard1@acme.example, ...).
+GUARD_LOGINS = 2
 # Each site has a day and a night post; each post is worked by a team of two guards on
 # alternate days (12-hour shifts, 36 hours' rest between them), so no guard is ever
 # double-booked. Shifts where (site + day + post) % 10 == 0 stay open for the roster to fill.
@@ -147,6 +150,10 @@ class Command(BaseCommand):
                 f"  {spec['company_name']:<26} manager login: manager@{spec['slug']}.example"
                 f"  password: {DEMO_PASSWORD}"
             )
+            guards = ", ".join(
+                f"guard{n}@{spec['slug']}.example" for n in range(1, GUARD_LOGINS + 1)
+            )
+            self.stdout.write(f"  {'':<26} guard logins: {guards}  password: {DEMO_PASSWORD}")
         self.stdout.write(
             f"  {'Platform staff':<26} login: {PLATFORM_USERNAME}  password: {DEMO_PASSWORD}"
         )
@@ -181,7 +188,26 @@ class Command(BaseCommand):
                 create_guards(count=dedicated, assigned=dedicated, client=client, rng=rng)
             create_guards(count=6, assigned=0, client=None, rng=rng)
             self._week_of_shifts(org)
+            self._guard_logins(org, spec["slug"])
         return True
+
+    def _guard_logins(self, org: Organization, slug: str) -> None:
+        """The first GUARD_LOGINS guards get a login guard<n>@<slug>.example with the demo
+        password, as employees.services.invite_guard would make it (without the email)."""
+        for n, guard in enumerate(Employee.objects.order_by("id")[:GUARD_LOGINS], start=1):
+            address = f"guard{n}@{slug}.example"
+            user = User(
+                username=address,
+                email=address,
+                first_name=guard.first_name,
+                last_name=guard.last_name,
+                org=org,
+                role=User.Role.GUARD,
+            )
+            user.set_password(DEMO_PASSWORD)
+            user.save()
+            guard.email, guard.user = address, user
+            guard.save(update_fields=["email", "user"])
 
     def _week_of_shifts(self, org: Organization) -> None:
         tz = zoneinfo.ZoneInfo(org.timezone)

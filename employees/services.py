@@ -12,7 +12,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from clients.models import Client
-from employees.models import Employee, new_calendar_secret
+from employees.models import DatabaseCalendarSecret, Employee, new_calendar_secret
 from organizations.models import User
 from organizations.tasks import send_email
 
@@ -24,15 +24,19 @@ class GuardLoginExists(Exception):
     are unique across the platform, so saying so would reveal another organization's user."""
 
 
-@transaction.atomic
-def assign_to_client(*, employee: Employee, client: Client) -> Employee:
-    """Make `client` the guard's primary client (they leave the flex pool)."""
+def _check_client_is_active(client: Client) -> None:
     if not client.is_active:
         raise ValidationError(
             "%(client)s is inactive; reactivate the client before assigning guards to it.",
             code="inactive_client",
             params={"client": client},
         )
+
+
+@transaction.atomic
+def assign_to_client(*, employee: Employee, client: Client) -> Employee:
+    """Make `client` the guard's primary client (they leave the flex pool)."""
+    _check_client_is_active(client)
     employee.assigned_client = client
     employee.save(update_fields=["assigned_client"])
     return employee
@@ -48,52 +52,56 @@ def move_to_flex_pool(*, employee: Employee) -> Employee:
 
 @transaction.atomic
 def assign_many_to_client(*, employees: QuerySet[Employee], client: Client) -> int:
-    """`assign_to_client` for each guard of `employees` (the admin's bulk action)."""
-    count = 0
-    for employee in employees.select_for_update(of=("self",)):
-        assign_to_client(employee=employee, client=client)
-        count += 1
-    return count
+    """`assign_to_client` for every guard of `employees` (the admin's bulk action), in one
+    UPDATE whatever their number; returns how many."""
+    _check_client_is_active(client)
+    return employees.update(assigned_client=client)
 
 
 @transaction.atomic
 def move_many_to_flex_pool(*, employees: QuerySet[Employee]) -> int:
-    count = 0
-    for employee in employees.select_for_update(of=("self",)):
-        move_to_flex_pool(employee=employee)
-        count += 1
-    return count
+    """`move_to_flex_pool` for every guard of `employees`, in one UPDATE."""
+    return employees.update(assigned_client=None)
+
+
+def _open_upcoming_shifts(employee_ids: list[int]) -> int:
+    """A deactivated guard cannot stand their upcoming shifts: they become open (employee
+    NULL), so they show up as gaps instead of looking covered by someone who no longer works.
+    `shifts` is the reverse relation from scheduling.Shift (employees may not import
+    scheduling); its manager is the scoped one."""
+    shifts = Employee.shifts.rel.related_model.objects
+    return shifts.filter(employee_id__in=employee_ids, start__gte=timezone.now()).update(
+        employee=None
+    )
 
 
 @transaction.atomic
 def deactivate_many(*, employees: QuerySet[Employee]) -> tuple[int, int]:
-    """Deactivate each active guard of `employees` through `set_active`; returns (guards
-    deactivated, upcoming shifts opened)."""
-    count = opened = 0
-    for employee in employees.filter(is_active=True).select_for_update(of=("self",)):
-        opened += set_active(employee=employee, active=False)
-        count += 1
-    return count, opened
+    """Deactivate every active guard of `employees` (the admin's bulk action); returns
+    (guards deactivated, upcoming shifts opened). Set-based, two UPDATEs whatever the number,
+    with `set_active`'s rules: upcoming shifts open, and each guard's calendar link replaced
+    (a fresh secret per row, made by the database)."""
+    ids = list(employees.filter(is_active=True).values_list("pk", flat=True))
+    count = Employee.objects.filter(pk__in=ids).update(
+        is_active=False, calendar_secret=DatabaseCalendarSecret()
+    )
+    return count, _open_upcoming_shifts(ids)
 
 
 @transaction.atomic
 def set_active(*, employee: Employee, active: bool) -> int:
     """Activate or deactivate a guard; returns how many upcoming shifts were opened.
 
-    A deactivated guard cannot stand their upcoming shifts, so those shifts become open
-    (employee NULL) in the same transaction and show up as gaps on the dashboard, instead of
-    looking covered by someone who no longer works. `shifts` is the reverse relation from
-    scheduling.Shift (employees may not import scheduling); its manager is the scoped one.
-    Their calendar link is replaced as well, so it stays dead even after a reactivation.
-    """
+    Deactivating opens the guard's upcoming shifts in the same transaction and replaces
+    their calendar link in the same UPDATE (one change on the audit trail), so the old link
+    stays dead even after a reactivation."""
     employee.is_active = active
     if active:
         employee.save(update_fields=["is_active"])
         return 0
-    # Revoke the calendar feed in the same UPDATE (one change on the audit trail).
     employee.calendar_secret = new_calendar_secret()
     employee.save(update_fields=["is_active", "calendar_secret"])
-    return employee.shifts.filter(start__gte=timezone.now()).update(employee=None)
+    return _open_upcoming_shifts([employee.pk])
 
 
 @transaction.atomic

@@ -84,3 +84,20 @@ def test_deactivating_opens_only_that_guards_upcoming_shifts(two_orgs, org_a, ob
     employees = dict(Shift.all_orgs.values_list("pk", "employee_id"))
     assert employees == {upcoming.pk: None, past.pk: a["dedicated"].pk, colleague.pk: a["flex"].pk}
     assert _row(a["dedicated"])["is_active"] is True
+
+
+@pytest.mark.parametrize("guards", [2, 30])
+def test_bulk_deactivation_is_set_based(org_a, guards, django_assert_num_queries, observer):
+    """The admin's Deactivate action on any number of guards: the same few queries (ids,
+    one UPDATE of guards, one of their upcoming shifts), each row still on the audit trail."""
+    from employees.models import Employee
+    from tests.factories import EmployeeFactory, ShiftFactory
+
+    staff = [EmployeeFactory(org=org_a) for _ in range(guards)]
+    ShiftFactory(org=org_a, employee=staff[0])
+    with use_org(org_a):
+        with django_assert_num_queries(5):  # the same for 2 and for 30 guards
+            count, opened = services.deactivate_many(employees=Employee.objects.all())
+        assert (count, opened) == (guards, 1)
+        secrets = set(Employee.objects.values_list("calendar_secret", flat=True))
+    assert len(secrets) == guards  # a fresh secret per guard

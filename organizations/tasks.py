@@ -5,6 +5,8 @@ one), so a task's arguments are ids, a template name and the site's address, nev
 address, a name or a link: the worker reads the user, renders the email inside the user's
 organization (`use_org`) and makes the one-time link itself, from the user's state at that
 moment (a token is valid until that state changes, so nothing secret waits in the queue).
+A notice about a row (a leave decision) names the row by id too; the worker reads it inside
+the user's organization, and sends nothing unless it is the user's own (its guard's login).
 A failure stores "Email N failed", not the mail server's answer (which names the address).
 """
 
@@ -13,6 +15,7 @@ from __future__ import annotations
 import logging
 from contextlib import nullcontext
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import EmailMultiAlternatives
@@ -33,6 +36,11 @@ EMAILS = {
     "invitation": ("accept_invitation", invitation_token),
     "password_reset": ("password_reset_confirm", default_token_generator),
 }
+# template name -> (label of the model the notice is about, URL name of the page it points
+# to). A string model reference: the guards app sits above this one (imports go downwards).
+NOTICES = {
+    "leave_decision": ("guards.LeaveRequest", "guards:leave"),
+}
 
 
 class EmailTaskFailed(RuntimeError):
@@ -40,17 +48,29 @@ class EmailTaskFailed(RuntimeError):
     has the error."""
 
 
-def render_email(*, template: str, user: User, base_url: str) -> EmailMultiAlternatives:
-    """The email `template` for `user`, with a fresh one-time link on `base_url`."""
-    url_name, tokens = EMAILS[template]
-    link = base_url.rstrip("/") + reverse(
-        url_name,
-        kwargs={
-            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
-            "token": tokens.make_token(user),
-        },
-    )
-    context = {"user": user, "org": user.org, "link": link, "base_url": base_url.rstrip("/")}
+def render_email(
+    *, template: str, user: User, base_url: str, subject_of: object = None
+) -> EmailMultiAlternatives:
+    """The email `template` for `user`: with a fresh one-time link on `base_url` (EMAILS), or
+    about the row `subject_of` with a link to its page (NOTICES)."""
+    if template in NOTICES:
+        link = base_url.rstrip("/") + reverse(NOTICES[template][1]) if base_url else ""
+    else:
+        url_name, tokens = EMAILS[template]
+        link = base_url.rstrip("/") + reverse(
+            url_name,
+            kwargs={
+                "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+                "token": tokens.make_token(user),
+            },
+        )
+    context = {
+        "user": user,
+        "org": user.org,
+        "link": link,
+        "base_url": base_url.rstrip("/"),
+        "subject_of": subject_of,
+    }
     subject = render_to_string(f"organizations/emails/{template}_subject.txt", context)
     body = render_to_string(f"organizations/emails/{template}.txt", context)
     return EmailMultiAlternatives(
@@ -59,19 +79,35 @@ def render_email(*, template: str, user: User, base_url: str) -> EmailMultiAlter
 
 
 @task
-def send_email(*, template: str, user_id: int, base_url: str) -> None:
-    """Render and send the email `template` (a key of EMAILS) to the user `user_id`.
+def send_email(*, template: str, user_id: int, base_url: str, object_id: int | None = None) -> None:
+    """Render and send the email `template` (a key of EMAILS or NOTICES) to the user
+    `user_id`; a notice is about the row `object_id` of its model.
 
     A user who is gone, inactive or without an address gets nothing (the request that queued
-    it answered alike either way)."""
-    if template not in EMAILS:
+    it answered alike either way), nor does a user the row is not about (another guard's or
+    another organization's row: the scoped manager does not find the latter)."""
+    if template not in EMAILS and template not in NOTICES:
         raise EmailTaskFailed(f"No email template {template!r}.")
     user = User.objects.select_related("org").filter(pk=user_id, is_active=True).first()
     if user is None or not user.email:
         return
     with use_org(user.org) if user.org_id is not None else nullcontext():
+        subject_of = None
+        if template in NOTICES:
+            if user.org_id is None:
+                return
+            model = apps.get_model(NOTICES[template][0])
+            subject_of = (
+                model.objects.select_related("employee")
+                .filter(pk=object_id, employee__user_id=user.pk)
+                .first()
+            )
+            if subject_of is None:
+                return
         try:
-            render_email(template=template, user=user, base_url=base_url).send()
+            render_email(
+                template=template, user=user, base_url=base_url, subject_of=subject_of
+            ).send()
         except Exception:
             logger.exception("Email %s to user %s failed", template, user_id)
             raise EmailTaskFailed(f"Email {template} to user {user_id} failed.") from None

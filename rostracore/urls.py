@@ -15,6 +15,6 @@ urlpatterns = [
     path("accounts/", include("organizations.urls")),
     path("employees/", include("employees.urls")),
     path("scheduling/", include("scheduling.urls")),
-    path("me/", include("guards.urls")),
+    path("", include("guards.urls")),  # /me/ (guards) and /requests/ (managers)
     path("admin/", admin.site.urls),
 ]

@@ -3,6 +3,7 @@ import datetime as dt
 from django import forms
 from django.utils import timezone
 
+from clients.models import Client, Site
 from employees.forms import AsciiIntegerField
 from scheduling.models import MAX_SHIFTS_PER_RUN, MAX_WEEKS_PER_RUN
 
@@ -108,3 +109,63 @@ class StartRosterForm(forms.Form):
                 code="not_monday",
             )
         return start
+
+
+class BoardQueryForm(forms.Form):
+    """The roster board's filters, read from the query string. Every field is optional and
+    a bad value (unreadable, out of the window, another organization's client or site) is a
+    field error that the board reads as "not given": it shows the default, never a 500.
+    Client and site ids are ASCII digits (AsciiIntegerField, issue 11) checked against the
+    scoped managers, so org B's id is the same as one no row has."""
+
+    PUBLISHED, DRAFT = "published", "draft"
+    # The dropdowns list at most this many clients and sites (the 10,000-site company):
+    # choosing a client lists its own sites; any id still works in the link.
+    MAX_CHOICES = 500
+
+    week = WindowDateField(
+        label="Week of", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    client = AsciiIntegerField(label="Client", required=False, widget=forms.Select)
+    site = AsciiIntegerField(label="Site", required=False, widget=forms.Select)
+    roster = forms.ChoiceField(
+        label="Roster",
+        required=False,
+        choices=[(PUBLISHED, "Published"), (DRAFT, "Draft (latest run)")],
+    )
+    open_only = forms.BooleanField(label="Open shifts only", required=False)
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        # The dropdowns, built per request (never at import: TENANCY.md 7) once the client
+        # is known, so a chosen client lists its own sites.
+        clients = Client.objects.values_list("pk", "client_name")[: self.MAX_CHOICES]
+        self.fields["client"].widget.choices = [
+            ("", "All clients"),
+            *((str(pk), name) for pk, name in clients),
+        ]
+        sites = Site.objects.order_by("client__client_name", "name", "pk")
+        if client := self.cleaned_data.get("client"):
+            sites = sites.filter(client_id=client)
+        self.fields["site"].widget.choices = [
+            ("", "All sites"),
+            *((str(pk), name) for pk, name in sites.values_list("pk", "name")[: self.MAX_CHOICES]),
+        ]
+
+    def clean_client(self) -> int | None:
+        pk = self.cleaned_data["client"]
+        if pk is not None and not Client.objects.filter(pk=pk).exists():
+            raise forms.ValidationError("No such client.", code="unknown")
+        return pk
+
+    def clean_site(self) -> int | None:
+        pk = self.cleaned_data["site"]
+        if pk is not None and not Site.objects.filter(pk=pk).exists():
+            raise forms.ValidationError("No such site.", code="unknown")
+        return pk
+
+    def value(self, name: str):
+        """The cleaned value, or None when the field is missing or invalid."""
+        if not hasattr(self, "cleaned_data"):
+            self.is_valid()
+        return self.cleaned_data.get(name)

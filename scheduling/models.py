@@ -350,6 +350,11 @@ class RosterRun(TenantModel):
         return self.status in {self.Status.DONE, self.Status.FAILED, self.Status.PUBLISHED}
 
     @property
+    def last_day(self) -> dt.date:
+        """The last day rostered (`end_date` is exclusive): what every page shows."""
+        return self.end_date - dt.timedelta(days=1)
+
+    @property
     def open_gap(self) -> int:
         """Open shifts above the proven minimum (0: no roster could leave fewer open)."""
         return self.open_shifts - self.open_lower_bound

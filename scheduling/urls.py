@@ -1,11 +1,12 @@
 from django.urls import path
 
-from scheduling import views
+from scheduling import board, views
 
 app_name = "scheduling"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("board/", board.board, name="board"),
     path("runs/<int:pk>/", views.run_detail, name="run"),
     path("runs/<int:pk>/publish/", views.run_publish, name="publish"),
     path("sites/<int:pk>/week/", views.site_week, name="site_week"),

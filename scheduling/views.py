@@ -95,6 +95,7 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "run": run,
             "percent": percent,
+            "gap_percent": None if run.gap is None else 100 * run.gap,
             "open_rows": open_rows,
             "sites": sites,
         },

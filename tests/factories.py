@@ -13,6 +13,7 @@ from factory.django import DjangoModelFactory
 
 from clients.models import Client, Grade, Site
 from employees.models import Employee
+from guards.models import LeaveRequest
 from organizations.models import Organization, User
 from rostracore.tenancy.context import use_org
 from scheduling.models import (
@@ -173,6 +174,18 @@ class AbsenceFactory(TenantFactory):
     employee = factory.SubFactory(EmployeeFactory, org=factory.SelfAttribute("..org"))
     start = factory.LazyFunction(lambda: timezone.now().replace(minute=0, second=0, microsecond=0))
     end = factory.LazyAttribute(lambda absence: absence.start + dt.timedelta(days=3))
+
+
+class LeaveRequestFactory(TenantFactory):
+    """A pending request for three days from next week (`employee=` a guard of `org`)."""
+
+    class Meta:
+        model = LeaveRequest
+
+    employee = factory.SubFactory(EmployeeFactory, org=factory.SelfAttribute("..org"))
+    start = factory.LazyFunction(lambda: timezone.localdate() + dt.timedelta(days=7))
+    end = factory.LazyAttribute(lambda leave: leave.start + dt.timedelta(days=2))
+    kind = LeaveRequest.Kind.ANNUAL
 
 
 class RosterRunFactory(TenantFactory):

@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from clients.models import Client, Site
 from employees.models import Employee
+from guards.models import LeaveRequest
 from organizations.models import User
 from scheduling.models import RosterRun
 from tests.crawl.world import CANARY, MISSING_ID, World
@@ -283,8 +284,23 @@ PAGES: dict[str, Entry] = {
     "password_reset_complete": page(),
     "accept_invitation": page(uidb64=_uid, token=_link_token(_invitation_tokens)),
     "guards:my_shifts": page(),
+    "guards:leave": page(
+        post=lambda w: {
+            "start": _next_monday().isoformat(),
+            "end": _next_monday().isoformat(),
+            "kind": "annual",
+        }
+    ),
+    # No control: the crawl's persona is a manager, to whom every guard page is a 403.
+    "guards:leave_cancel": page(pk=lambda w: (w.b(LeaveRequest).pk, MISSING_ID, None)),
+    "guards:requests": page(queries=(("page=2", "page=2"),)),
+    "guards:leave_approve": page(pk=LeaveRequest),
+    "guards:leave_decline": page(pk=LeaveRequest, post=lambda w: {"reason": "Hacked"}),
     "scheduling:home": page(
         post=lambda w: {"start_date": _next_monday().isoformat(), "weeks": 1, "time_limit": 5}
+    ),
+    "scheduling:board": page(
+        queries=(_query("client", Client), _query("site", Site), ("roster=draft", "roster=draft"))
     ),
     "scheduling:run": page(pk=RosterRun),
     "scheduling:publish": page(pk=RosterRun),

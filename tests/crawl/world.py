@@ -39,6 +39,7 @@ from tests.factories import (
     ClientFactory,
     EmployeeFactory,
     LabourRulesFactory,
+    LeaveRequestFactory,
     OrganizationFactory,
     PostFactory,
     RosterRunFactory,
@@ -133,6 +134,7 @@ def _populate(org: Organization, tag: str, manager: User) -> None:
         start=timezone.now() + dt.timedelta(days=20),
         end=timezone.now() + dt.timedelta(days=22),
     )
+    LeaveRequestFactory(org=org, employee=dedicated, note=f"{tag} leave request")
     soon = timezone.now().replace(minute=0, second=0, microsecond=0) + dt.timedelta(hours=2)
     assigned = ShiftFactory(org=org, site=site, employee=dedicated, start=soon)
     open_shift = ShiftFactory(

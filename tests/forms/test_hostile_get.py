@@ -139,6 +139,17 @@ PAGES: dict[str, Page] = {
         },
     ),
     "scheduling:home": Page(lambda w: "/scheduling/", lambda w: {"start_date": dates()}),
+    "scheduling:board": Page(
+        lambda w: "/scheduling/board/",
+        lambda w: {
+            "week": dates("2027-03-03"),
+            "client": ids(w, Client),
+            "site": ids(w, Site),
+            "roster": texts("published", "draft"),
+            "open_only": texts("on", "true", "1"),
+            "page": several(st.one_of(st.sampled_from(["1", "2"]), NUMBER)),
+        },
+    ),
     "scheduling:run": Page(lambda w: f"/scheduling/runs/{w.a(RosterRun).pk}/", lambda w: {}),
     "scheduling:site_week": Page(
         lambda w: f"/scheduling/sites/{w.a(Site).pk}/week/",

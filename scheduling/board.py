@@ -1,0 +1,162 @@
+"""The roster board: one week of the whole organization, sites and their posts by day.
+
+Read-only. The number of queries does not grow with the sites or shifts shown (a page of
+sites, then that page's shifts with their guards and draft assignments in one query each:
+tests/scheduling/test_board.py pins it), and the work is bounded by the page size
+(SITES_PER_PAGE), so a company with thousands of sites gets pages, not one huge table.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from clients.models import Site
+from employees.forms import PageForm
+from employees.models import Employee
+from rostracore.tenancy.access import manager_required
+from scheduling.forms import BoardQueryForm, date_window, in_window
+from scheduling.models import RosterAssignment, RosterRun, Shift
+
+SITES_PER_PAGE = 25
+# Runs whose assignments are a roster to look at: a failed run's are not.
+_FINISHED = (RosterRun.Status.DONE, RosterRun.Status.PUBLISHED)
+
+
+@dataclass
+class _Cell:
+    shift: Shift
+    guard: Employee | None
+    draft: bool  # the draft's guard differs from the published one
+
+
+@dataclass
+class _Row:
+    label: str
+    days: list[tuple[dt.date, list[_Cell]]]
+
+
+@dataclass
+class _SiteRows:
+    site: Site
+    rows: list[_Row] = field(default_factory=list)
+
+
+def _monday(query: BoardQueryForm) -> dt.date:
+    day = query.value("week")
+    if day is None or not in_window(day):
+        day = timezone.localdate()
+    return day - dt.timedelta(days=day.weekday())
+
+
+def _draft_run(week: dt.date) -> RosterRun | None:
+    """The latest finished run that covers part of the week."""
+    return (
+        RosterRun.objects.filter(
+            status__in=_FINISHED, start_date__lt=week + dt.timedelta(7), end_date__gt=week
+        )
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+
+
+def _week_shifts(
+    query: BoardQueryForm, start: dt.datetime, end: dt.datetime, run: RosterRun | None
+) -> QuerySet[Shift]:
+    """The week's shifts that pass the filters (the draft's open ones with "open only")."""
+    shifts = Shift.objects.filter(start__gte=start, start__lt=end)
+    if client := query.value("client"):
+        shifts = shifts.filter(site__client_id=client)
+    if site := query.value("site"):
+        shifts = shifts.filter(site_id=site)
+    if query.value("open_only"):
+        if run is None:
+            shifts = shifts.filter(employee__isnull=True)
+        else:
+            drafted = RosterAssignment.objects.filter(run=run, shift=OuterRef("pk"))
+            shifts = shifts.filter(
+                Exists(drafted.filter(employee__isnull=True))
+                | (Q(employee__isnull=True) & ~Exists(drafted))
+            )
+    return shifts
+
+
+def _rows(site: Site, cells: list[_Cell], days: list[dt.date], tz) -> _SiteRows:
+    """One row per post of the site (shifts without a post last), one column per day."""
+    by_post: dict[tuple, dict[dt.date, list[_Cell]]] = defaultdict(lambda: defaultdict(list))
+    for cell in cells:
+        post = cell.shift.post
+        key = (0, post.name, post.pk) if post else (1, "Other shifts", 0)
+        by_post[key][timezone.localtime(cell.shift.start, tz).date()].append(cell)
+    return _SiteRows(
+        site,
+        [
+            _Row(label, [(day, by_day.get(day, [])) for day in days])
+            for (_, label, _), by_day in sorted(by_post.items())
+        ],
+    )
+
+
+@manager_required
+def board(request: HttpRequest) -> HttpResponse:
+    query = BoardQueryForm(request.GET)
+    week = _monday(query)
+    draft = query.value("roster") == BoardQueryForm.DRAFT
+    run = _draft_run(week) if draft else None
+    tz = timezone.get_current_timezone()
+    days = [week + dt.timedelta(days=i) for i in range(7)]
+    start = dt.datetime.combine(week, dt.time.min, tzinfo=tz)
+    end = dt.datetime.combine(week + dt.timedelta(7), dt.time.min, tzinfo=tz)
+    shifts = _week_shifts(query, start, end, run)
+
+    sites = (
+        Site.objects.filter(Exists(shifts.filter(site=OuterRef("pk"))))
+        .select_related("client")
+        .order_by("client__client_name", "name", "pk")
+    )
+    page = Paginator(sites, SITES_PER_PAGE).get_page(PageForm(request.GET).number())
+    shown = {site.pk: site for site in page.object_list}
+    on_page = shifts.filter(site_id__in=list(shown)).select_related("post", "employee")
+    if run is not None:
+        on_page = on_page.prefetch_related(
+            Prefetch(
+                "draft_assignments",
+                queryset=RosterAssignment.objects.filter(run=run).select_related("employee"),
+                to_attr="drafted",
+            )
+        )
+    cells: dict[int, list[_Cell]] = defaultdict(list)
+    for shift in on_page.order_by("start", "slot", "pk"):
+        guard, changed = shift.employee, False
+        if run is not None and shift.drafted:
+            assignment = shift.drafted[0]
+            guard, changed = assignment.employee, assignment.employee_id != shift.employee_id
+        cells[shift.site_id].append(_Cell(shift, guard, changed))
+    table = [_rows(site, cells[pk], days, tz) for pk, site in shown.items()]
+
+    # No link to a week the form would refuse (it would silently show this week instead).
+    first, last = date_window()
+    previous = max(week - dt.timedelta(7), first) if week > first else None
+    following = week + dt.timedelta(7) if week <= last - dt.timedelta(7) else None
+    return render(
+        request,
+        "scheduling/board.html",
+        {
+            "form": query,
+            "week": week,
+            "days": days,
+            "table": table,
+            "page": page,
+            "draft": draft,
+            "run": run,
+            "previous": previous,
+            "next": following,
+        },
+    )

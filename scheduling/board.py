@@ -22,7 +22,7 @@ from clients.models import Site
 from employees.forms import PageForm
 from employees.models import Employee
 from rostracore.tenancy.access import manager_required
-from scheduling.forms import BoardQueryForm, date_window, in_window
+from scheduling.forms import BoardQueryForm, in_window, neighbour_weeks
 from scheduling.models import RosterAssignment, RosterRun, Shift
 
 SITES_PER_PAGE = 25
@@ -141,10 +141,7 @@ def board(request: HttpRequest) -> HttpResponse:
         cells[shift.site_id].append(_Cell(shift, guard, changed))
     table = [_rows(site, cells[pk], days, tz) for pk, site in shown.items()]
 
-    # No link to a week the form would refuse (it would silently show this week instead).
-    first, last = date_window()
-    previous = max(week - dt.timedelta(7), first) if week > first else None
-    following = week + dt.timedelta(7) if week <= last - dt.timedelta(7) else None
+    previous, following = neighbour_weeks(week)
     return render(
         request,
         "scheduling/board.html",

@@ -33,6 +33,16 @@ def in_window(day: dt.date) -> bool:
     return first <= day <= last
 
 
+def neighbour_weeks(week: dt.date) -> tuple[dt.date | None, dt.date | None]:
+    """The Mondays before and after `week` for "previous" and "next" links, or None at the
+    window's edge: no link to a week the forms would refuse (they would silently show this
+    week instead)."""
+    first, last = date_window()
+    previous = max(week - dt.timedelta(7), first) if week > first else None
+    following = week + dt.timedelta(7) if week <= last - dt.timedelta(7) else None
+    return previous, following
+
+
 class WindowDateField(forms.DateField):
     """A date within `date_window()`; further away is a field error, not a date to compute
     with."""

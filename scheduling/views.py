@@ -33,8 +33,8 @@ from scheduling.forms import (
     ExportQueryForm,
     StartRosterForm,
     WeekQueryForm,
-    date_window,
     in_window,
+    neighbour_weeks,
 )
 from scheduling.models import RosterAssignment, RosterRun, Shift
 from scheduling.services import PublishError, fail_stale_runs, publish_run, start_run
@@ -191,10 +191,7 @@ def _grid(request, *, title, subject, shifts_query, row_of, week, run):
         rows[row_of(entry.shift)][local_day].append(entry)
     table = [(label, [cells.get(day, []) for day in days]) for label, cells in sorted(rows.items())]
     query = f"&run={run.pk}" if run else ""
-    # No link to a week the form would refuse (it would silently show this week instead).
-    first, last = date_window()
-    previous = max(week - dt.timedelta(7), first) if week > first else None
-    following = week + dt.timedelta(7) if week <= last - dt.timedelta(7) else None
+    previous, following = neighbour_weeks(week)
     return render(
         request,
         "scheduling/week.html",

@@ -16,8 +16,8 @@ BEHIND_ONE_PROXY = {
 pytestmark = pytest.mark.django_db
 
 
-def _login(client, username, password):
-    return client.post(reverse("login"), {"username": username, "password": password})
+def _login(client, username, password, **headers):
+    return client.post(reverse("login"), {"username": username, "password": password}, **headers)
 
 
 @pytest.mark.parametrize("login_url", ["login", "admin:login"])
@@ -62,15 +62,9 @@ def test_a_spoofed_x_forwarded_for_does_not_escape_the_lockout(manager_a):
     who sends a new X-Forwarded-For with every guess is still one address."""
     client = Client(REMOTE_ADDR="203.0.113.7")
     for n in range(settings.AXES_FAILURE_LIMIT):
-        client.post(
-            reverse("login"),
-            {"username": manager_a.username, "password": "wrong"},
-            HTTP_X_FORWARDED_FOR=f"198.51.100.{n}",
-        )
-    response = client.post(
-        reverse("login"),
-        {"username": manager_a.username, "password": DEMO_PASSWORD},
-        HTTP_X_FORWARDED_FOR="198.51.100.200",
+        _login(client, manager_a.username, "wrong", HTTP_X_FORWARDED_FOR=f"198.51.100.{n}")
+    response = _login(
+        client, manager_a.username, DEMO_PASSWORD, HTTP_X_FORWARDED_FOR="198.51.100.200"
     )
     assert response.status_code == 429
     assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {"203.0.113.7"}
@@ -83,26 +77,15 @@ def test_behind_one_trusted_proxy_each_client_address_counts_separately(manager_
     in the header itself (the left-most entries) is ignored."""
     proxy = Client(REMOTE_ADDR="10.0.0.2")
     for n in range(settings.AXES_FAILURE_LIMIT):
-        proxy.post(
-            reverse("login"),
-            {"username": manager_a.username, "password": "wrong"},
-            # The attacker sends a different forged entry each time (an address or junk);
-            # the proxy appends the attacker's real address.
-            HTTP_X_FORWARDED_FOR=f"{f'192.0.2.{n}' if n % 2 else 'unknown'}, 198.51.100.1",
-        )
-    locked = proxy.post(
-        reverse("login"),
-        {"username": manager_a.username, "password": DEMO_PASSWORD},
-        HTTP_X_FORWARDED_FOR="198.51.100.1",
-    )
+        # The attacker sends a different forged entry each time (an address or junk); the
+        # proxy appends the attacker's real address.
+        forged = f"192.0.2.{n}" if n % 2 else "unknown"
+        _login(proxy, manager_a.username, "wrong", HTTP_X_FORWARDED_FOR=f"{forged}, 198.51.100.1")
+    locked = _login(proxy, manager_a.username, DEMO_PASSWORD, HTTP_X_FORWARDED_FOR="198.51.100.1")
     assert locked.status_code == 429
 
     other = Client(REMOTE_ADDR="10.0.0.2")
-    response = other.post(
-        reverse("login"),
-        {"username": manager_a.username, "password": DEMO_PASSWORD},
-        HTTP_X_FORWARDED_FOR="198.51.100.2",
-    )
+    response = _login(other, manager_a.username, DEMO_PASSWORD, HTTP_X_FORWARDED_FOR="198.51.100.2")
     assert response.status_code == 302
     assert other.session["_auth_user_id"] == str(manager_a.pk)
     assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {"198.51.100.1"}

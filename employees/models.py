@@ -85,6 +85,9 @@ class Employee(TenantModel):
         db_default=DatabaseCalendarSecret(),
         editable=False,
     )
+    # When the guard last acknowledged the roster changes published to them (My shifts marks
+    # the ones since; guards.services.acknowledge_changes).
+    roster_seen_at = models.DateTimeField(null=True, blank=True, editable=False)
     # The guard's own login (role "guard"), made by services.invite_guard. At most one
     # guard per user (employees_user_per_org; a OneToOneField would be a uniqueness rule
     # without the organization, tenancy.E002), and of the same organization: the only

@@ -1,4 +1,5 @@
-"""Leave requests: guards ask, managers decide. Keyword-only, typed, atomic.
+"""Leave requests, open-shift pick-ups and swaps: guards ask, managers decide.
+Keyword-only, typed, atomic.
 
 Each write locks the rows it decides on (`select_for_update`), so two managers deciding the
 same request at the same moment, or a guard cancelling while a manager approves, end with
@@ -18,11 +19,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from employees.models import Employee
-from guards.models import LeaveRequest
+from guards.models import LeaveRequest, ShiftRequest
 from organizations.models import User
 from organizations.tasks import send_email
 from rostracore.tenancy.context import CrossOrganizationError, require_org
-from scheduling.models import Absence
+from scheduling.models import Absence, Shift
 
 OPEN = (LeaveRequest.Status.PENDING, LeaveRequest.Status.APPROVED)
 
@@ -110,7 +111,7 @@ def cancel_leave(*, request: LeaveRequest) -> LeaveRequest:
 
 
 def _check_decider(by: User) -> None:
-    org = require_org("A leave decision")
+    org = require_org("A decision")
     if by.org_id != org.pk:
         raise CrossOrganizationError("Only a manager of the request's organization decides it.")
 
@@ -175,3 +176,188 @@ def _email_decision(request: LeaveRequest, base_url: str) -> None:
         send_email.enqueue(
             template="leave_decision", user_id=user_id, base_url=base_url, object_id=request.pk
         )
+
+
+def acknowledge_changes(*, employee: Employee) -> None:
+    """The guard has seen the roster changes published to them so far (My shifts)."""
+    Employee.objects.filter(pk=employee.pk).update(roster_seen_at=timezone.now())
+
+
+# --- Open-shift pick-ups and swaps (guards.models.ShiftRequest) ---------------------------
+#
+# The rules are the checker's (scheduling.candidates), checked when a guard asks or takes and
+# again when the manager approves, through scheduling.services.assign_shift, which publishes
+# at once (the guards asked for it) and leaves double booking to the exclusion constraint.
+
+
+def _locked_request(request: ShiftRequest) -> ShiftRequest:
+    return (
+        ShiftRequest.objects.select_for_update(of=("self",))
+        .select_related("employee", "taker", "shift")
+        .get(pk=request.pk)
+    )
+
+
+def _refuse(field: str, message: str, code: str, **params) -> ValidationError:
+    return ValidationError({field: [ValidationError(message, code=code, params=params)]})
+
+
+def _upcoming(shift: Shift) -> bool:
+    return shift.start > timezone.now()
+
+
+@transaction.atomic
+def request_pickup(*, employee: Employee, shift: Shift, base_url: str = "") -> ShiftRequest:
+    """A guard asks for a published open shift they are free and qualified for. With the
+    organization's `auto_approve_pickups`, approved at once (every rule has just passed)."""
+    from scheduling.candidates import reasons_against
+
+    shift = Shift.objects.select_for_update().get(pk=shift.pk)
+    if not (shift.employee_id is None and shift.published_employee_id is None):
+        raise _refuse("shift", "This shift is no longer open.", "taken")
+    if not _upcoming(shift):
+        raise _refuse("shift", "This shift has started already.", "started")
+    if ShiftRequest.objects.filter(
+        employee=employee, shift=shift, status__in=ShiftRequest.OPEN
+    ).exists():
+        raise _refuse("shift", "You have asked for this shift already.", "duplicate")
+    reasons = reasons_against(shift, employee)
+    if reasons:
+        raise _refuse(
+            "shift", "You cannot take this shift: %(why)s.", "rules", why="; ".join(reasons)
+        )
+    request = ShiftRequest.objects.create(
+        kind=ShiftRequest.Kind.PICKUP, shift=shift, employee=employee
+    )
+    if require_org().auto_approve_pickups:
+        return approve_shift_request(request=request, by=None, base_url=base_url)
+    return request
+
+
+@transaction.atomic
+def offer_swap(*, employee: Employee, shift: Shift) -> ShiftRequest:
+    """A guard offers one of their upcoming published shifts to a colleague."""
+    shift = Shift.objects.select_for_update().get(pk=shift.pk)
+    if shift.published_employee_id != employee.pk or shift.employee_id != employee.pk:
+        raise _refuse("shift", "Only your own published shift can be offered.", "not_yours")
+    if not _upcoming(shift):
+        raise _refuse("shift", "This shift has started already.", "started")
+    if ShiftRequest.objects.filter(
+        kind=ShiftRequest.Kind.SWAP, shift=shift, status__in=ShiftRequest.OPEN
+    ).exists():
+        raise _refuse("shift", "This shift is offered already.", "duplicate")
+    return ShiftRequest.objects.create(kind=ShiftRequest.Kind.SWAP, shift=shift, employee=employee)
+
+
+@transaction.atomic
+def take_swap(*, request: ShiftRequest, taker: Employee) -> ShiftRequest:
+    """A free, qualified colleague takes an offered shift; the manager approves next."""
+    from scheduling.candidates import reasons_against
+
+    locked = _locked_request(request)
+    if locked.kind != ShiftRequest.Kind.SWAP or locked.status != ShiftRequest.Status.PENDING:
+        raise AlreadyDecided(locked)
+    if taker.pk == locked.employee_id:
+        raise _refuse("taker", "This is your own shift.", "own")
+    reasons = reasons_against(locked.shift, taker)
+    if reasons:
+        raise _refuse(
+            "taker", "You cannot take this shift: %(why)s.", "rules", why="; ".join(reasons)
+        )
+    locked.taker, locked.taken_at = taker, timezone.now()
+    locked.status = ShiftRequest.Status.ACCEPTED
+    locked.save(update_fields=["taker", "taken_at", "status"])
+    return locked
+
+
+@transaction.atomic
+def cancel_shift_request(*, request: ShiftRequest) -> ShiftRequest:
+    """The guard who asked or offered withdraws it while it is open."""
+    locked = _locked_request(request)
+    if locked.status not in ShiftRequest.OPEN:
+        raise AlreadyDecided(locked)
+    locked.status = ShiftRequest.Status.CANCELLED
+    locked.save(update_fields=["status"])
+    return locked
+
+
+@transaction.atomic
+def approve_shift_request(
+    *, request: ShiftRequest, by: User | None, base_url: str = ""
+) -> ShiftRequest:
+    """Approve a pick-up (pending) or a taken swap (accepted): the guard goes onto the shift,
+    checked again now and published at once; the guards are emailed. `by` None: the
+    organization's automatic approval."""
+    from scheduling.services import assign_shift
+
+    if by is not None:
+        _check_decider(by)
+    # The shift first, then the request: two approvals for one shift queue on the shift, so
+    # the second finds its request declined by the first instead of a deadlock.
+    Shift.objects.select_for_update().filter(pk=request.shift_id).first()
+    locked = _locked_request(request)
+    ready = ShiftRequest.Status.PENDING if locked.kind == "pickup" else ShiftRequest.Status.ACCEPTED
+    if locked.status != ready:
+        raise AlreadyDecided(locked)
+    expected = None if locked.kind == ShiftRequest.Kind.PICKUP else locked.employee_id
+    try:
+        assign_shift(
+            shift=locked.shift,
+            employee=locked.guard_on_approval,
+            by=by,
+            expected_employee_id=expected,
+            publish=True,
+            notify=False,  # the decision email below says it
+        )
+    except ValidationError as error:
+        raise ValidationError(
+            "Cannot approve now: %(why)s", code="rules", params={"why": " ".join(error.messages)}
+        ) from None
+    locked.status = ShiftRequest.Status.APPROVED
+    locked.decided_by, locked.decided_at = by, timezone.now()
+    locked.save(update_fields=["status", "decided_by", "decided_at"])
+    # The other guards who asked for the same open shift: it is taken.
+    others = list(
+        ShiftRequest.objects.filter(shift=locked.shift, status__in=ShiftRequest.OPEN)
+        .exclude(pk=locked.pk)
+        .select_for_update()
+    )
+    for other in others:
+        other.status, other.decided_by, other.decided_at = (
+            ShiftRequest.Status.DECLINED,
+            by,
+            timezone.now(),
+        )
+        other.decline_reason = "Another guard was given this shift."
+        other.save(update_fields=["status", "decided_by", "decided_at", "decline_reason"])
+        _email_shift_decision(other, base_url)
+    _email_shift_decision(locked, base_url)
+    return locked
+
+
+@transaction.atomic
+def decline_shift_request(
+    *, request: ShiftRequest, by: User, reason: str = "", base_url: str = ""
+) -> ShiftRequest:
+    _check_decider(by)
+    locked = _locked_request(request)
+    if locked.status not in ShiftRequest.OPEN:
+        raise AlreadyDecided(locked)
+    locked.status = ShiftRequest.Status.DECLINED
+    locked.decline_reason = reason.strip()[:500]
+    locked.decided_by, locked.decided_at = by, timezone.now()
+    locked.save(update_fields=["status", "decline_reason", "decided_by", "decided_at"])
+    _email_shift_decision(locked, base_url)
+    return locked
+
+
+def _email_shift_decision(request: ShiftRequest, base_url: str) -> None:
+    """The decision email to the guard who asked or offered, and to the taker (ids only)."""
+    for guard in (request.employee, request.taker):
+        if guard is not None and guard.user_id is not None:
+            send_email.enqueue(
+                template="shift_request_decision",
+                user_id=guard.user_id,
+                base_url=base_url,
+                object_id=request.pk,
+            )

@@ -18,7 +18,7 @@ import zoneinfo
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import DurationField, ExpressionWrapper, F, Q, Sum
+from django.db.models import CharField, DurationField, ExpressionWrapper, F, Q, Sum, Value
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -27,20 +27,33 @@ from django.views.decorators.http import require_POST
 
 from guards import services
 from guards.forms import DeclineForm, LeaveRequestForm
-from guards.models import LeaveRequest
+from guards.models import LeaveRequest, ShiftRequest
 from rostracore.dashboard import week_bounds
 from rostracore.tenancy.access import guard_required, manager_required
-from scheduling.models import Shift
+from scheduling.candidates import shifts_for
+from scheduling.models import Shift, ShiftChange
 
 UPCOMING_SHIFTS = 50  # the next ones, within UPCOMING_DAYS: a page a phone loads quickly
 UPCOMING_DAYS = 56
 PAST_WEEKS = 4
+CHANGES_SHOWN = 20  # roster changes since the guard last looked
+OPEN_SHIFT_DAYS = 28  # open shifts and offers a guard is shown, from now
+OPEN_SHIFTS_CHECKED = 200  # the nearest ones are checked against the rules
+OPEN_SHIFTS_SHOWN = 30
 OWN_REQUESTS = 30  # the guard's latest leave requests
 INBOX_PAGE_SIZE = 50
 
 
 def _hours(duration: dt.timedelta | None) -> float:
     return round((duration or dt.timedelta()).total_seconds() / 3600, 1)
+
+
+@guard_required
+@require_POST
+def acknowledge(request: HttpRequest) -> HttpResponse:
+    """ "Seen": the marks on My shifts' changes go."""
+    services.acknowledge_changes(employee=request.employee)
+    return redirect("guards:my_shifts")
 
 
 @guard_required
@@ -51,7 +64,7 @@ def my_shifts(request: HttpRequest) -> HttpResponse:
     employee = request.employee
     now = timezone.now()
     monday, next_monday = week_bounds(now, zoneinfo.ZoneInfo(request.org.timezone))
-    shifts = Shift.objects.filter(employee=employee)
+    shifts = Shift.objects.filter(published_employee=employee)
     upcoming = list(
         shifts.filter(end__gt=now, start__lt=now + dt.timedelta(days=UPCOMING_DAYS))
         .select_related("site", "post")
@@ -76,6 +89,19 @@ def my_shifts(request: HttpRequest) -> HttpResponse:
         for n, (start, end) in enumerate(weeks)
         if n > 0
     ]
+    # Published changes since the guard last acknowledged them (the last fortnight's at
+    # most, and never more than CHANGES_SHOWN).
+    since = employee.roster_seen_at or now - dt.timedelta(days=14)
+    changes = list(
+        ShiftChange.objects.filter(
+            Q(employee=employee) | Q(previous_employee=employee), published_at__gt=since
+        )
+        .select_related("shift__site")
+        .order_by("-published_at", "-pk")[:CHANGES_SHOWN]
+    )
+    new_ids = {c.shift_id for c in changes if c.employee_id == employee.pk}
+    for shift in upcoming:
+        shift.is_new = shift.pk in new_ids
     feed = reverse("scheduling:guard_ical", kwargs={"token": employee.calendar_token})
     return render(
         request,
@@ -87,6 +113,7 @@ def my_shifts(request: HttpRequest) -> HttpResponse:
             "past_weeks": past,
             "past_total": round(sum(week["hours"] for week in past), 1),
             "calendar_url": request.build_absolute_uri(feed),
+            "changes": [(c, c.employee_id == employee.pk) for c in changes],
         },
     )
 
@@ -151,16 +178,48 @@ def leave_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 # --- The requests inbox: the managers' side ---------------------------------------------
 
 
+def _awaiting_manager():
+    """Shift requests a manager decides: pick-ups asked for, swaps taken."""
+    return ShiftRequest.objects.filter(
+        Q(kind=ShiftRequest.Kind.PICKUP, status=ShiftRequest.Status.PENDING)
+        | Q(kind=ShiftRequest.Kind.SWAP, status=ShiftRequest.Status.ACCEPTED)
+    )
+
+
 @manager_required
 def requests_inbox(request: HttpRequest) -> HttpResponse:
-    """Pending requests, oldest first, 50 a page, with approve and decline."""
-    pending = (
-        LeaveRequest.objects.filter(status=LeaveRequest.Status.PENDING)
-        .select_related("employee")
-        .order_by("created_at", "pk")
+    """Leave, pick-ups and swaps waiting for a decision, oldest first in one list, 50 a
+    page, with approve and decline. A page is one union query of (kind, id, asked) and one
+    query per kind for that page's rows, whatever the number waiting."""
+    leave = LeaveRequest.objects.filter(status=LeaveRequest.Status.PENDING).values_list(
+        Value("leave", output_field=CharField()), "pk", "created_at"
     )
-    page = Paginator(pending, INBOX_PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "guards/requests.html", {"page": page, "decline_form": DeclineForm()})
+    shifts = _awaiting_manager().values_list(
+        Value("shift", output_field=CharField()), "pk", "created_at"
+    )
+    page = Paginator(leave.union(shifts, all=True).order_by("created_at", "pk"), INBOX_PAGE_SIZE)
+    page = page.get_page(request.GET.get("page"))
+    keys = list(page.object_list)
+    rows = {
+        **{
+            ("leave", r.pk): r
+            for r in LeaveRequest.objects.filter(
+                pk__in=[pk for kind, pk, _ in keys if kind == "leave"]
+            ).select_related("employee")
+        },
+        **{
+            ("shift", r.pk): r
+            for r in ShiftRequest.objects.filter(
+                pk__in=[pk for kind, pk, _ in keys if kind == "shift"]
+            ).select_related("employee", "taker", "shift__site")
+        },
+    }
+    items = [(kind, rows[(kind, pk)]) for kind, pk, _ in keys if (kind, pk) in rows]
+    return render(
+        request,
+        "guards/requests.html",
+        {"page": page, "items": items, "decline_form": DeclineForm()},
+    )
 
 
 def _decide(request: HttpRequest, pk: int, decide) -> HttpResponse:
@@ -204,4 +263,182 @@ def leave_decline(request: HttpRequest, pk: int) -> HttpResponse:
             reason=reason,
             base_url=request.build_absolute_uri("/"),
         ),
+    )
+
+
+def _decide_shift(request: HttpRequest, pk: int, decide) -> HttpResponse:
+    shift_request = get_object_or_404(_awaiting_manager(), pk=pk)
+    try:
+        decided = decide(shift_request)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            f"{decided.get_status_display()}: {decided.get_kind_display().lower()} of "
+            f"{timezone.localtime(decided.shift.start):%a %-d %b %H:%M} for "
+            f"{decided.guard_on_approval.full_name}.",
+        )
+    return redirect("guards:requests")
+
+
+@require_POST
+@manager_required
+def shift_request_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    return _decide_shift(
+        request,
+        pk,
+        lambda shift_request: services.approve_shift_request(
+            request=shift_request, by=request.user, base_url=request.build_absolute_uri("/")
+        ),
+    )
+
+
+@require_POST
+@manager_required
+def shift_request_decline(request: HttpRequest, pk: int) -> HttpResponse:
+    form = DeclineForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    return _decide_shift(
+        request,
+        pk,
+        lambda shift_request: services.decline_shift_request(
+            request=shift_request,
+            by=request.user,
+            reason=reason,
+            base_url=request.build_absolute_uri("/"),
+        ),
+    )
+
+
+# --- Open shifts and swaps: the guards' side ---------------------------------------------
+
+
+def _published_open(now):
+    return Shift.objects.filter(
+        employee__isnull=True,
+        published_employee__isnull=True,
+        start__gt=now,
+        start__lt=now + dt.timedelta(days=OPEN_SHIFT_DAYS),
+    )
+
+
+@guard_required
+def open_shifts(request: HttpRequest) -> HttpResponse:
+    """Published open shifts of the next four weeks that the guard is free and qualified
+    for (the checker's verdict), and the guard's open pick-up requests."""
+    now = timezone.now()
+    employee = request.employee
+    asked = ShiftRequest.objects.filter(
+        employee=employee, kind=ShiftRequest.Kind.PICKUP, status__in=ShiftRequest.OPEN
+    ).select_related("shift__site")
+    asked = list(asked.order_by("shift__start")[:OPEN_SHIFTS_SHOWN])
+    candidates = list(
+        _published_open(now)
+        .exclude(pk__in=[r.shift_id for r in asked])
+        .select_related("site", "post")
+        .order_by("start", "pk")[:OPEN_SHIFTS_CHECKED]
+    )
+    fitting = [s for s, reasons in shifts_for(employee, candidates) if not reasons]
+    return render(
+        request,
+        "guards/open_shifts.html",
+        {"shifts": fitting[:OPEN_SHIFTS_SHOWN], "asked": asked},
+    )
+
+
+@require_POST
+@guard_required
+def pickup(request: HttpRequest, pk: int) -> HttpResponse:
+    shift = get_object_or_404(_published_open(timezone.now()), pk=pk)
+    try:
+        made = services.request_pickup(
+            employee=request.employee, shift=shift, base_url=request.build_absolute_uri("/")
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        if made.status == ShiftRequest.Status.APPROVED:
+            messages.success(request, "The shift is yours: it is on My shifts.")
+        else:
+            messages.success(request, "Asked: your manager decides, and you get an email.")
+    return redirect("guards:open_shifts")
+
+
+@guard_required
+def swaps(request: HttpRequest) -> HttpResponse:
+    """The guard's shifts they can offer, their offers, and colleagues' offers they are free
+    and qualified to take."""
+    now = timezone.now()
+    employee = request.employee
+    mine = list(
+        Shift.objects.filter(published_employee=employee, employee=employee, start__gt=now)
+        .select_related("site")
+        .order_by("start")[:OPEN_SHIFTS_SHOWN]
+    )
+    offers = list(
+        ShiftRequest.objects.filter(
+            kind=ShiftRequest.Kind.SWAP, status__in=ShiftRequest.OPEN, shift__start__gt=now
+        )
+        .select_related("shift__site", "employee", "taker")
+        .order_by("shift__start", "pk")[:OPEN_SHIFTS_CHECKED]
+    )
+    my_offers = [o for o in offers if o.employee_id == employee.pk]
+    offered = {o.shift_id for o in my_offers}
+    theirs = [o for o in offers if o.employee_id != employee.pk and o.status == "pending"]
+    judged = dict(shifts_for(employee, [o.shift for o in theirs]))
+    takeable = [o for o in theirs if not judged.get(o.shift)][:OPEN_SHIFTS_SHOWN]
+    return render(
+        request,
+        "guards/swaps.html",
+        {
+            "mine": [s for s in mine if s.pk not in offered],
+            "my_offers": my_offers,
+            "takeable": takeable,
+        },
+    )
+
+
+@require_POST
+@guard_required
+def swap_offer(request: HttpRequest, pk: int) -> HttpResponse:
+    shift = get_object_or_404(Shift, pk=pk, published_employee=request.employee)
+    try:
+        services.offer_swap(employee=request.employee, shift=shift)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "Offered: a colleague can take it, then your manager decides.")
+    return redirect("guards:swaps")
+
+
+@require_POST
+@guard_required
+def swap_take(request: HttpRequest, pk: int) -> HttpResponse:
+    offer = get_object_or_404(
+        ShiftRequest.objects.exclude(employee=request.employee),
+        pk=pk,
+        kind=ShiftRequest.Kind.SWAP,
+    )
+    try:
+        services.take_swap(request=offer, taker=request.employee)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "Taken: your manager decides, and you get an email.")
+    return redirect("guards:swaps")
+
+
+@require_POST
+@guard_required
+def shift_request_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    own = get_object_or_404(ShiftRequest, pk=pk, employee=request.employee)
+    try:
+        services.cancel_shift_request(request=own)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "Withdrawn.")
+    return redirect(
+        "guards:open_shifts" if own.kind == ShiftRequest.Kind.PICKUP else "guards:swaps"
     )

@@ -26,6 +26,12 @@ class Organization(models.Model):
         max_length=64, default=DEFAULT_TIMEZONE, validators=[validate_timezone]
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    auto_approve_pickups = models.BooleanField(
+        "approve open-shift pick-ups automatically",
+        default=False,
+        help_text="A guard's request for an open shift is approved at once when every rule "
+        "passes (grade, firearm, induction, rest, hours); otherwise it waits in the inbox.",
+    )
 
     class Meta:
         db_table = "organizations"

@@ -22,6 +22,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.tasks import task
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
@@ -38,8 +39,12 @@ EMAILS = {
 }
 # template name -> (label of the model the notice is about, URL name of the page it points
 # to). A string model reference: the guards app sits above this one (imports go downwards).
+# The model's `notice_subject(user=..., object_id=...)` finds what the notice is about, and
+# only what is the user's own (None otherwise: nothing is sent).
 NOTICES = {
     "leave_decision": ("guards.LeaveRequest", "guards:leave"),
+    "roster_changes": ("scheduling.ShiftChange", "guards:my_shifts"),
+    "shift_request_decision": ("guards.ShiftRequest", "guards:my_shifts"),
 }
 
 
@@ -97,17 +102,15 @@ def send_email(*, template: str, user_id: int, base_url: str, object_id: int | N
             if user.org_id is None:
                 return
             model = apps.get_model(NOTICES[template][0])
-            subject_of = (
-                model.objects.select_related("employee")
-                .filter(pk=object_id, employee__user_id=user.pk)
-                .first()
-            )
-            if subject_of is None:
+            subject_of = model.notice_subject(user=user, object_id=object_id)
+            if not subject_of:
                 return
         try:
-            render_email(
-                template=template, user=user, base_url=base_url, subject_of=subject_of
-            ).send()
+            with timezone.override(user.org.timezone if user.org_id else settings.TIME_ZONE):
+                message = render_email(
+                    template=template, user=user, base_url=base_url, subject_of=subject_of
+                )
+            message.send()
         except Exception:
             logger.exception("Email %s to user %s failed", template, user_id)
             raise EmailTaskFailed(f"Email {template} to user {user_id} failed.") from None

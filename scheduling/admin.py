@@ -5,6 +5,7 @@ from django.db.models import Count, F, Q
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpResponseRedirect
 from django.urls import reverse
+from django.utils.html import format_html
 
 from rostracore.tenancy.admin import (
     TenantAdminForm,
@@ -55,8 +56,24 @@ class ShiftAdmin(TenantModelAdmin):
     ]
     date_hierarchy = "start"
     ordering = ["start", "site__name"]
-    autocomplete_fields = ["site", "employee"]
-    fields = ["site", "start", "end", "employee", "required_grade"]
+    autocomplete_fields = ["site"]
+    # The guard is changed on the shift page (scheduling/shifts.py), through the services
+    # that check the rules and keep the published roster apart: not in this form.
+    fields = ["site", "start", "end", "required_grade", "guard_on_shift_page"]
+    readonly_fields = ["guard_on_shift_page"]
+
+    @admin.display(description="guard")
+    def guard_on_shift_page(self, shift: Shift) -> str:
+        if shift.pk is None:
+            return "Add the shift, then choose its guard on its shift page."
+        text = str(shift.employee) if shift.employee_id else "Open"
+        if shift.is_changed:
+            text += f" (published: {shift.published_employee or 'open'})"
+        return format_html(
+            '{} · <a href="{}">choose the guard on the shift page</a>',
+            text,
+            shift.get_absolute_url(),
+        )
 
     @admin.display(description="client", ordering="site__client__client_name")
     def client(self, shift: Shift) -> str:

@@ -1,6 +1,8 @@
 """The roster board: one week of the whole organization, sites and their posts by day.
 
-Read-only. The number of queries does not grow with the sites or shifts shown (a page of
+Each cell links to its shift page (scheduling/shifts.py: candidates and hand edits); the
+head counts the week's changes since publishing, with "publish changes" and "fill the
+rest". The number of queries does not grow with the sites or shifts shown (a page of
 sites, then that page's shifts with their guards and draft assignments in one query each:
 tests/scheduling/test_board.py pins it), and the work is bounded by the page size
 (SITES_PER_PAGE), so a company with thousands of sites gets pages, not one huge table.
@@ -24,6 +26,7 @@ from employees.models import Employee
 from rostracore.tenancy.access import manager_required
 from scheduling.forms import BoardQueryForm, in_window, neighbour_weeks
 from scheduling.models import RosterAssignment, RosterRun, Shift
+from scheduling.services import changed_shifts
 
 SITES_PER_PAGE = 25
 # Runs whose assignments are a roster to look at: a failed run's are not.
@@ -34,7 +37,8 @@ _FINISHED = (RosterRun.Status.DONE, RosterRun.Status.PUBLISHED)
 class _Cell:
     shift: Shift
     guard: Employee | None
-    draft: bool  # the draft's guard differs from the published one
+    draft: bool  # the draft's guard differs from the working roster's
+    changed: bool = False  # the working roster's guard is not yet published
 
 
 @dataclass
@@ -134,14 +138,15 @@ def board(request: HttpRequest) -> HttpResponse:
         )
     cells: dict[int, list[_Cell]] = defaultdict(list)
     for shift in on_page.order_by("start", "slot", "pk"):
-        guard, changed = shift.employee, False
+        guard, drafted = shift.employee, False
         if run is not None and shift.drafted:
             assignment = shift.drafted[0]
-            guard, changed = assignment.employee, assignment.employee_id != shift.employee_id
-        cells[shift.site_id].append(_Cell(shift, guard, changed))
+            guard, drafted = assignment.employee, assignment.employee_id != shift.employee_id
+        cells[shift.site_id].append(_Cell(shift, guard, drafted, shift.is_changed))
     table = [_rows(site, cells[pk], days, tz) for pk, site in shown.items()]
 
     previous, following = neighbour_weeks(week)
+    changes = changed_shifts(start=start, end=end).count()
     return render(
         request,
         "scheduling/board.html",
@@ -155,5 +160,6 @@ def board(request: HttpRequest) -> HttpResponse:
             "run": run,
             "previous": previous,
             "next": following,
+            "changes": changes,
         },
     )

@@ -179,3 +179,108 @@ class BoardQueryForm(forms.Form):
         if not hasattr(self, "cleaned_data"):
             self.is_valid()
         return self.cleaned_data.get(name)
+
+
+class _IdOf(AsciiIntegerField):
+    """An id from a form, checked against a scoped queryset at clean time: another
+    organization's id is "no such ..." like one no row has."""
+
+    def __init__(self, *, queryset_of, missing: str, **kwargs):
+        self.queryset_of, self.missing = queryset_of, missing
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        pk = super().clean(value)
+        if pk is None:
+            return None
+        found = self.queryset_of().filter(pk=pk).first()
+        if found is None:
+            raise forms.ValidationError(self.missing, code="unknown")
+        return found
+
+
+def _active_guards():
+    from employees.models import Employee
+
+    return Employee.objects.filter(is_active=True)
+
+
+def _shifts():
+    from scheduling.models import Shift
+
+    return Shift.objects.all()
+
+
+class AssignForm(forms.Form):
+    """Put a guard on a shift. `current` is the guard the page showed (empty: open), so an
+    edit made meanwhile by someone else is refused rather than overwritten."""
+
+    employee = _IdOf(queryset_of=_active_guards, missing="No such active guard.")
+    current = AsciiIntegerField(required=False)
+
+
+class UnassignForm(forms.Form):
+    current = AsciiIntegerField(required=False)
+
+
+class PinForm(forms.Form):
+    pinned = forms.BooleanField(required=False)
+    # Pin the latest run's suggestion: that guard goes onto the shift.
+    employee = _IdOf(queryset_of=_active_guards, missing="No such active guard.", required=False)
+
+
+class SwapForm(forms.Form):
+    other = _IdOf(queryset_of=_shifts, missing="No such shift.", label="Swap with")
+
+
+class WeekActionForm(forms.Form):
+    """The board's week for "publish changes" and "fill the rest": its Monday."""
+
+    week = WindowDateField()
+
+    def clean_week(self) -> dt.date:
+        day = self.cleaned_data["week"]
+        return day - dt.timedelta(days=day.weekday())
+
+
+class OneOffShiftForm(forms.Form):
+    """A shift outside every pattern (event cover). An end at or before the start is on the
+    next day (a night shift)."""
+
+    MAX_SITES = 500
+
+    site = forms.ModelChoiceField(queryset=None, empty_label=None)
+    date = WindowDateField(widget=forms.DateInput(attrs={"type": "date"}))
+    start_time = forms.TimeField(label="From", widget=forms.TimeInput(attrs={"type": "time"}))
+    end_time = forms.TimeField(label="To", widget=forms.TimeInput(attrs={"type": "time"}))
+    required_grade = forms.ChoiceField(label="Minimum PSIRA grade", initial="E")
+    employee = _IdOf(
+        queryset_of=_active_guards,
+        missing="No such active guard.",
+        required=False,
+        label="Guard (optional)",
+        widget=forms.NumberInput,
+        help_text="Leave empty for an open shift; the shift page then lists who can take it.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        from clients.models import Grade
+
+        super().__init__(*args, **kwargs)
+        # Per request, never at import (TENANCY.md 7); bounded for the 10,000-site company.
+        order = ("client__client_name", "name", "pk")
+        first = Site.objects.order_by(*order).values("pk")[: self.MAX_SITES]
+        self.fields["site"].queryset = (
+            Site.objects.filter(pk__in=first).select_related("client").order_by(*order)
+        )
+        self.fields["required_grade"].choices = Grade.choices
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        day, start, end = (cleaned.get(k) for k in ("date", "start_time", "end_time"))
+        if day and start and end:
+            tz = timezone.get_current_timezone()
+            cleaned["start"] = dt.datetime.combine(day, start, tzinfo=tz)
+            end_day = day if end > start else day + dt.timedelta(days=1)
+            cleaned["end"] = dt.datetime.combine(end_day, end, tzinfo=tz)
+        return cleaned

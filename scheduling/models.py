@@ -1,3 +1,5 @@
+from __future__ import annotations
+
 import datetime as dt
 
 from django.conf import settings
@@ -61,6 +63,22 @@ class Shift(TenantModel):
     )
     local_date = models.DateField(null=True, blank=True, help_text="Start date, local time.")
     slot = models.PositiveSmallIntegerField(default=0)
+    # `employee` is the working roster: what the optimizer keeps and managers edit on the
+    # board. `published_employee` is what the guard was told (My shifts, the calendar feed);
+    # they differ between a hand edit and its publishing ("3 changes since publishing").
+    published_employee = models.ForeignKey(
+        "employees.Employee",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="published_shifts",
+        editable=False,
+    )
+    published_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Kept by "fill the rest" and every later run: set by hand edits and the pin action.
+    pinned = models.BooleanField(
+        default=False, help_text="The optimizer keeps this shift's guard as it is."
+    )
 
     class Meta(TenantModel.Meta):
         ordering = ["start", "site_id"]
@@ -90,10 +108,24 @@ class Shift(TenantModel):
         indexes = [
             # The dashboard's "shifts this week" and week grids filter on org and start.
             models.Index(fields=["org", "start"], name="scheduling_shift_org_start_idx"),
+            # A guard's own published shifts (My shifts, the calendar feed).
+            models.Index(
+                fields=["org", "published_employee", "start"],
+                name="scheduling_shift_published",
+                condition=Q(published_employee__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.site.name} {self.start:%Y-%m-%d %H:%M}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("scheduling:shift", kwargs={"pk": self.pk})
+
+    @property
+    def is_changed(self) -> bool:
+        """The working roster's guard is not the one the guards were told."""
+        return self.employee_id != self.published_employee_id
 
 
 class LabourRules(TenantModel):
@@ -393,3 +425,68 @@ class RosterAssignment(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.shift}: {self.employee or 'open'}"
+
+
+class ShiftChange(TenantModel):
+    """A published change of a shift's guard: what publishing told the guards. Made by
+    `scheduling.services.publish_changes` and `publish_run` (and pick-ups and swaps, which
+    publish at once); a guard's My shifts marks the ones since they last looked, and the
+    guards affected are emailed."""
+
+    shift = models.ForeignKey(Shift, on_delete=models.CASCADE, related_name="changes")
+    previous_employee = models.ForeignKey(
+        "employees.Employee",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    employee = models.ForeignKey(
+        "employees.Employee",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    published_at = models.DateTimeField()
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta(TenantModel.Meta):
+        ordering = ["-published_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(previous_employee__isnull=False) | Q(employee__isnull=False))
+                & ~Q(previous_employee=F("employee")),
+                name="scheduling_shiftchange_changes_something",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["org", "employee", "published_at"], name="scheduling_change_to_guard"
+            ),
+            models.Index(
+                fields=["org", "previous_employee", "published_at"],
+                name="scheduling_change_from_guard",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.shift}: {self.previous_employee or 'open'} → {self.employee or 'open'}"
+
+    @classmethod
+    def notice_subject(cls, *, user, object_id: int | None) -> list[ShiftChange]:
+        """The changes of one publishing (the one of change `object_id`) that concern `user`'s
+        guard: the roster-changes email lists them (organizations.tasks)."""
+        published = cls.objects.filter(pk=object_id).values("published_at")
+        mine = Q(employee__user_id=user.pk) | Q(previous_employee__user_id=user.pk)
+        return list(
+            cls.objects.filter(mine, published_at=models.Subquery(published[:1]))
+            .select_related("shift__site", "employee", "previous_employee")
+            .order_by("shift__start", "pk")
+        )

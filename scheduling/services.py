@@ -17,9 +17,10 @@ from collections.abc import Callable
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
+from employees.models import Employee
 from rostracore.tenancy.context import require_org, use_org
 from scheduling.adapter import build_problem, organization_timezone
 from scheduling.models import (
@@ -28,6 +29,7 @@ from scheduling.models import (
     RosterAssignment,
     RosterRun,
     Shift,
+    ShiftChange,
     ShiftPattern,
 )
 from scheduling.solver import Progress, check, explain_open_shifts, solve
@@ -305,8 +307,9 @@ def _summary(stats) -> str:
 
 
 @transaction.atomic
-def publish_run(*, run: RosterRun) -> int:
-    """Copy a finished draft onto the shifts; returns how many shifts got a guard.
+def publish_run(*, run: RosterRun, by=None, base_url: str = "") -> int:
+    """Copy a finished draft onto the shifts and publish the range (the draft and every hand
+    edit in it: the guards are told); returns how many shifts got a guard from the draft.
 
     Re-checks the whole range against the current database (another manager may have changed
     it since the draft was made) and relies on the exclusion constraint for the race that a
@@ -321,7 +324,12 @@ def publish_run(*, run: RosterRun) -> int:
         )
     )
     shifts = Shift.objects.select_for_update().in_bulk([shift_id for shift_id, _ in drafts])
-    taken = [sid for sid, _ in drafts if sid in shifts and shifts[sid].employee_id is not None]
+    # A draft's guard a manager pinned meanwhile is no change; any other guard is.
+    taken = [
+        sid
+        for sid, guard in drafts
+        if sid in shifts and shifts[sid].employee_id not in (None, guard)
+    ]
     if taken or len(shifts) != len(drafts):
         raise PublishError(
             f"{len(taken) or len(drafts) - len(shifts)} shifts changed since this draft was "
@@ -343,7 +351,222 @@ def publish_run(*, run: RosterRun) -> int:
         raise PublishError(
             "A guard in this draft was given an overlapping shift meanwhile; generate a new draft."
         ) from error
+    tz = organization_timezone()
+    publish_changes(
+        start=dt.datetime.combine(run.start_date, dt.time.min, tzinfo=tz),
+        end=dt.datetime.combine(run.end_date, dt.time.min, tzinfo=tz),
+        by=by,
+        base_url=base_url,
+    )
     run.status = RosterRun.Status.PUBLISHED
     run.published_at = timezone.now()
     run.save(update_fields=["status", "published_at"])
     return len(drafts)
+
+
+# --- Hand edits on the board (scheduling/board.py) and their publishing. ---
+#
+# A hand edit changes the working roster (`Shift.employee`) and pins the shift; guards keep
+# seeing the published roster (`Shift.published_employee`) until the manager publishes the
+# changes. Pick-ups and swaps the manager approves (guards app) publish at once. The rules
+# are the checker's (scheduling.candidates); the exclusion constraint is the last word on
+# double booking, for the race no check can see.
+
+DOUBLE_BOOKED = "This guard was given an overlapping shift meanwhile; look again."
+
+
+def _locked_shifts(*shifts: Shift) -> list[Shift]:
+    """`shifts` again, locked (in id order, so two edits never wait on each other)."""
+    found = Shift.objects.select_for_update().in_bulk([s.pk for s in shifts])
+    missing = [s for s in shifts if s.pk not in found]
+    if missing:
+        raise ValidationError("This shift no longer exists.", code="gone")
+    return [found[s.pk] for s in shifts]
+
+
+def _check_unchanged(shift: Shift, expected_employee_id: object) -> None:
+    if expected_employee_id is not _ANY and shift.employee_id != expected_employee_id:
+        raise ValidationError(
+            "Someone changed this shift's guard meanwhile; look at it again.", code="stale"
+        )
+
+
+_ANY = object()  # no expectation about the shift's current guard
+
+
+def _save_guards(shifts: list[Shift], fields: list[str]) -> None:
+    try:
+        with transaction.atomic():
+            for shift in shifts:
+                shift.save(update_fields=fields)
+    except IntegrityError as error:
+        raise ValidationError(DOUBLE_BOOKED, code="double_booked") from error
+
+
+@transaction.atomic
+def assign_shift(
+    *,
+    shift: Shift,
+    employee,
+    by=None,
+    expected_employee_id=_ANY,
+    publish: bool = False,
+    notify: bool = True,
+    base_url: str = "",
+) -> Shift:
+    """Put `employee` on `shift` (replacing its guard, if any) and pin it. Refused with the
+    checker's reasons when the guard may not take it; with `publish`, the guards are told
+    at once (an approved pick-up)."""
+    from scheduling.candidates import reasons_against
+
+    (shift,) = _locked_shifts(shift)
+    _check_unchanged(shift, expected_employee_id)
+    if shift.employee_id == employee.pk:
+        raise ValidationError(f"{employee.full_name} already works this shift.", code="same")
+    reasons = reasons_against(shift, employee)
+    if reasons:
+        raise ValidationError(
+            {"employee": [f"{employee.full_name} cannot take this shift: {'; '.join(reasons)}."]}
+        )
+    shift.employee, shift.pinned = employee, True
+    _save_guards([shift], ["employee", "pinned"])
+    if publish:
+        publish_shifts([shift], by=by, base_url=base_url, notify=notify)
+    return shift
+
+
+@transaction.atomic
+def unassign_shift(*, shift: Shift, by=None, expected_employee_id=_ANY) -> Shift:
+    """Take the guard off `shift` (a sick call): it is open, for a hand pick or "fill the
+    rest"."""
+    (shift,) = _locked_shifts(shift)
+    _check_unchanged(shift, expected_employee_id)
+    if shift.employee_id is None:
+        raise ValidationError("This shift is already open.", code="open")
+    shift.employee, shift.pinned = None, False
+    shift.save(update_fields=["employee", "pinned"])
+    return shift
+
+
+@transaction.atomic
+def swap_shifts(*, first: Shift, second: Shift, by=None, publish: bool = False) -> None:
+    """Exchange the guards of two shifts, each checked as if they had left their own."""
+    from scheduling.candidates import reasons_against
+
+    if first.pk == second.pk:
+        raise ValidationError({"other": ["Choose another shift to swap with."]})
+    locked = dict(
+        zip(
+            sorted([first.pk, second.pk]),
+            _locked_shifts(*sorted([first, second], key=lambda s: s.pk)),
+            strict=True,
+        )
+    )
+    first, second = locked[first.pk], locked[second.pk]
+    if first.employee_id is None or second.employee_id is None:
+        raise ValidationError({"other": ["Both shifts need a guard to swap."]})
+    if first.employee_id == second.employee_id:
+        raise ValidationError({"other": ["Both shifts have the same guard."]})
+    a, b = first.employee, second.employee
+    errors = []
+    for guard, shift, leaving in ((a, second, first), (b, first, second)):
+        reasons = reasons_against(shift, guard, leaving=frozenset({leaving.pk}))
+        if reasons:
+            errors.append(f"{guard.full_name} cannot take the other shift: {'; '.join(reasons)}.")
+    if errors:
+        raise ValidationError({"other": errors})
+    # Through open first: the constraint is checked per statement, and the two may overlap.
+    first.employee = None
+    _save_guards([first], ["employee"])
+    second.employee, first.employee = a, b
+    first.pinned = second.pinned = True
+    _save_guards([second, first], ["employee", "pinned"])
+    if publish:
+        publish_shifts([first, second], by=by)
+
+
+@transaction.atomic
+def set_pinned(*, shift: Shift, pinned: bool, employee=None, by=None) -> Shift:
+    """Pin a shift's guard so that every later run keeps it. `employee`: pin a draft's
+    guard (the latest run's suggestion) into the working roster, checked like a hand pick."""
+    if employee is not None and employee.pk != shift.employee_id:
+        return assign_shift(shift=shift, employee=employee, by=by, expected_employee_id=None)
+    (shift,) = _locked_shifts(shift)
+    if pinned and shift.employee_id is None:
+        raise ValidationError("Only a shift with a guard can be pinned.", code="open")
+    shift.pinned = pinned
+    shift.save(update_fields=["pinned"])
+    return shift
+
+
+@transaction.atomic
+def create_one_off_shift(
+    *, site, start: dt.datetime, end: dt.datetime, required_grade: str, employee=None, by=None
+) -> Shift:
+    """A shift outside every pattern (event cover), open or with a guard checked as a hand
+    pick. Not published until the manager publishes the week's changes."""
+    if end <= start:
+        raise ValidationError({"end": ["A shift must end after it starts."]})
+    if end - start > dt.timedelta(hours=24):
+        raise ValidationError({"end": ["A shift lasts at most 24 hours."]})
+    grade = min(required_grade, site.min_grade)  # "A" is the highest
+    shift = Shift.objects.create(site=site, start=start, end=end, required_grade=grade)
+    if employee is not None:
+        try:
+            with transaction.atomic():
+                assign_shift(shift=shift, employee=employee, by=by)
+        except ValidationError as error:
+            raise ValidationError({"employee": error.messages}) from None
+        shift.refresh_from_db()
+    return shift
+
+
+def changed_shifts(*, start: dt.datetime, end: dt.datetime):
+    """The shifts starting in [start, end) whose working guard is not the published one."""
+    return (
+        Shift.objects.filter(start__gte=start, start__lt=end)
+        .exclude(employee_id=F("published_employee_id"))
+        .exclude(employee__isnull=True, published_employee__isnull=True)
+    )
+
+
+def publish_shifts(shifts, *, by=None, base_url: str = "", notify: bool = True) -> int:
+    """Tell the guards: each shift's working guard becomes its published guard, one
+    ShiftChange per shift that changed, and an email per guard affected (from the worker).
+    Returns the number of changes."""
+    from organizations.tasks import send_email  # organizations sits below scheduling
+
+    now = timezone.now()
+    changed = [s for s in shifts if s.employee_id != s.published_employee_id]
+    changes = [
+        ShiftChange(
+            shift=s,
+            previous_employee_id=s.published_employee_id,
+            employee_id=s.employee_id,
+            published_at=now,
+            published_by=by if getattr(by, "pk", None) else None,
+        )
+        for s in changed
+    ]
+    for s in changed:
+        s.published_employee_id, s.published_at = s.employee_id, now
+    Shift.objects.bulk_update(changed, ["published_employee", "published_at"], batch_size=1000)
+    ShiftChange.objects.bulk_create(changes, batch_size=1000)
+    guards = {c.employee_id for c in changes} | {c.previous_employee_id for c in changes}
+    users = Employee.objects.filter(pk__in=guards - {None}, user__isnull=False).values_list(
+        "user_id", flat=True
+    )
+    if changes and notify:
+        first = min(c.pk for c in changes)
+        for user_id in users:  # the queue rows commit with the changes (same database)
+            send_email.enqueue(
+                template="roster_changes", user_id=user_id, base_url=base_url, object_id=first
+            )
+    return len(changes)
+
+
+@transaction.atomic
+def publish_changes(*, start: dt.datetime, end: dt.datetime, by=None, base_url: str = "") -> int:
+    """Publish every hand edit of the shifts starting in [start, end) (the board's week)."""
+    shifts = list(changed_shifts(start=start, end=end).select_for_update())
+    return publish_shifts(shifts, by=by, base_url=base_url)

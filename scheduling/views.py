@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import icalendar
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -73,6 +74,32 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "scheduling/home.html", {"form": form, "runs": runs, "sites": sites})
 
 
+def _soft_goals(run: RosterRun) -> list[str]:
+    """The roster's soft goals in a manager's words (two queries)."""
+    filled = run.assignments.filter(employee__isnull=False)
+    dedicated = filled.filter(employee__assigned_client__isnull=False).aggregate(
+        all=Count("pk"),
+        own=Count("pk", filter=Q(shift__site__client=F("employee__assigned_client"))),
+    )
+    goals = []
+    if dedicated["all"]:
+        share = round(100 * dedicated["own"] / dedicated["all"])
+        goals.append(f"Dedicated guards on their own client's sites: {share}% of their shifts.")
+    length = ExpressionWrapper(F("shift__end") - F("shift__start"), output_field=DurationField())
+    hours = [
+        total.total_seconds() / 3600
+        for total in filled.values("employee").annotate(h=Sum(length)).values_list("h", flat=True)
+    ]
+    if len(hours) > 1:
+        average = sum(hours) / len(hours)
+        spread = max(abs(h - average) for h in hours)
+        goals.append(
+            f"Fairness: {len(hours)} guards' hours spread within ±{spread:.0f} h of the average "
+            f"({average:.0f} h)."
+        )
+    return goals
+
+
 @manager_required
 def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The progress page; refreshes itself until the run is finished (or its worker is
@@ -94,6 +121,7 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "scheduling/run.html",
         {
             "run": run,
+            "soft_goals": _soft_goals(run) if run.is_finished else [],
             "percent": percent,
             "gap_percent": None if run.gap is None else 100 * run.gap,
             "open_rows": open_rows,
@@ -107,7 +135,7 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def run_publish(request: HttpRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(RosterRun, pk=pk)
     try:
-        count = publish_run(run=run)
+        count = publish_run(run=run, by=request.user, base_url=request.build_absolute_uri("/"))
     except PublishError as error:
         messages.error(request, str(error))
     else:
@@ -372,7 +400,7 @@ def guard_ical(request: HttpRequest, token: str) -> HttpResponse:
         now = timezone.now()
         shifts = (
             Shift.objects.filter(
-                employee=guard,
+                published_employee=guard,
                 start__gte=now - dt.timedelta(days=ICAL_DAYS_BACK),
                 start__lt=now + dt.timedelta(days=ICAL_DAYS_AHEAD),
             )

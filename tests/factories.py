@@ -126,6 +126,10 @@ class ShiftFactory(TenantFactory):
         lambda: (timezone.now() + dt.timedelta(days=1)).replace(minute=0, second=0, microsecond=0)
     )
     end = factory.LazyAttribute(lambda shift: shift.start + dt.timedelta(hours=12))
+    employee = None
+    # A guard given here is the published one too (what the guard was told), as a published
+    # roster leaves it; pass published_employee=None for an unpublished hand edit.
+    published_employee = factory.LazyAttribute(lambda shift: shift.employee)
 
 
 # --- Scheduling (posts, patterns, qualifications, labour rules, roster runs) ---

@@ -27,13 +27,19 @@ from django.utils import timezone
 
 from clients.models import Client, Site
 from employees.models import Employee
-from guards.models import LeaveRequest
+from guards.models import LeaveRequest, ShiftRequest
 from organizations.models import User
-from scheduling.models import RosterRun
+from scheduling.models import RosterRun, Shift
 from tests.crawl.world import CANARY, MISSING_ID, World
 
 # Matches every canary string (icontains) without being one: pages echo the search term.
 TERM = CANARY[1:]
+
+
+def _guards_only(model):
+    """A guard's own page crawled as a manager: B's row and a missing one, with no own row
+    to compare (a manager gets 403 for any of them)."""
+    return lambda w: (w.b(model).pk, MISSING_ID, None)
 
 
 # --- the patterns ------------------------------------------------------------------------
@@ -284,6 +290,7 @@ PAGES: dict[str, Entry] = {
     "password_reset_complete": page(),
     "accept_invitation": page(uidb64=_uid, token=_link_token(_invitation_tokens)),
     "guards:my_shifts": page(),
+    "guards:acknowledge": page(post=lambda w: {}),
     "guards:leave": page(
         post=lambda w: {
             "start": _next_monday().isoformat(),
@@ -293,6 +300,14 @@ PAGES: dict[str, Entry] = {
     ),
     # No control: the crawl's persona is a manager, to whom every guard page is a 403.
     "guards:leave_cancel": page(pk=lambda w: (w.b(LeaveRequest).pk, MISSING_ID, None)),
+    "guards:open_shifts": page(),
+    "guards:pickup": page(pk=_guards_only(Shift)),
+    "guards:swaps": page(),
+    "guards:swap_offer": page(pk=_guards_only(Shift)),
+    "guards:swap_take": page(pk=_guards_only(ShiftRequest)),
+    "guards:shift_request_cancel": page(pk=_guards_only(ShiftRequest)),
+    "guards:shift_approve": page(pk=ShiftRequest),
+    "guards:shift_decline": page(pk=ShiftRequest, post=lambda w: {"reason": "Hacked"}),
     "guards:requests": page(queries=(("page=2", "page=2"),)),
     "guards:leave_approve": page(pk=LeaveRequest),
     "guards:leave_decline": page(pk=LeaveRequest, post=lambda w: {"reason": "Hacked"}),
@@ -302,6 +317,23 @@ PAGES: dict[str, Entry] = {
     "scheduling:board": page(
         queries=(_query("client", Client), _query("site", Site), ("roster=draft", "roster=draft"))
     ),
+    "scheduling:board_publish": page(post=lambda w: {"week": _next_monday().isoformat()}),
+    "scheduling:board_fill": page(post=lambda w: {"week": _next_monday().isoformat()}),
+    "scheduling:shift_new": page(
+        post=lambda w: {
+            "site": w.b(Site).pk,
+            "date": _next_monday().isoformat(),
+            "start_time": "18:00",
+            "end_time": "23:00",
+            "required_grade": "E",
+            "employee": w.b(Employee).pk,
+        }
+    ),
+    "scheduling:shift": page(pk=Shift),
+    "scheduling:shift_assign": page(pk=Shift, post=lambda w: {"employee": w.b(Employee).pk}),
+    "scheduling:shift_unassign": page(pk=Shift),
+    "scheduling:shift_pin": page(pk=Shift, post=lambda w: {"pinned": "on"}),
+    "scheduling:shift_swap": page(pk=Shift, post=lambda w: {"other": w.b(Shift).pk}),
     "scheduling:run": page(pk=RosterRun),
     "scheduling:publish": page(pk=RosterRun),
     "scheduling:site_week": page(pk=Site, queries=(_query("run", RosterRun),)),

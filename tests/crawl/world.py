@@ -29,10 +29,11 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from employees.models import Employee
+from guards.models import ShiftRequest
 from organizations.models import Organization, User
 from rostracore.tenancy.context import all_organizations, use_org
 from rostracore.tenancy.models import TenantModel
-from scheduling.models import RosterAssignment, RosterRun
+from scheduling.models import RosterAssignment, RosterRun, ShiftChange
 from tests.conftest import owner_connection, truncate_as_owner
 from tests.factories import (
     AbsenceFactory,
@@ -157,6 +158,23 @@ def _populate(org: Organization, tag: str, manager: User) -> None:
             run=run, shift=assigned, employee=flex, open_reason=f"{tag} kept"
         )
         RosterAssignment.objects.create(run=run, shift=open_shift, open_reason=f"{tag} reason")
+        ShiftChange.objects.create(
+            shift=assigned, employee=dedicated, published_at=timezone.now(), published_by=manager
+        )
+        ShiftRequest.objects.create(
+            kind=ShiftRequest.Kind.SWAP,
+            shift=assigned,
+            employee=dedicated,
+            taker=flex,
+            status=ShiftRequest.Status.ACCEPTED,
+            decline_reason=f"{tag} swap",
+        )
+        ShiftRequest.objects.create(
+            kind=ShiftRequest.Kind.PICKUP,
+            shift=open_shift,
+            employee=flex,
+            decline_reason=f"{tag} pick-up",
+        )
 
 
 class Layer:

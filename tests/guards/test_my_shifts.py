@@ -152,7 +152,7 @@ def test_query_count_is_constant_in_the_number_of_shifts(
             for n in range(shifts)
         )
     client.force_login(guard_a)
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):
         response = client.get(MY_SHIFTS)
     assert response.status_code == 200
     assert len(response.content) < 60_000
@@ -217,3 +217,46 @@ def test_after_login_a_guard_lands_on_my_shifts_and_a_manager_on_the_dashboard(
         reverse("login"), {"username": manager_a.username, "password": DEMO_PASSWORD}
     )
     assert response["Location"] == reverse("dashboard")
+
+
+def test_published_changes_are_marked_until_the_guard_says_seen(client, org_a, manager_a):
+    """Two guards: Gina is put on a shift and Otto taken off one; each sees their own
+    change only, and "Seen" clears the marks."""
+    from scheduling import services
+
+    gina_user = GuardUserFactory(org=org_a, username="gina@alpha.example")
+    otto_user = GuardUserFactory(org=org_a, username="otto@alpha.example")
+    gina, otto = _employee(gina_user), _employee(otto_user)
+    site = SiteFactory(org=org_a, name="Civic Centre")
+    taken = ShiftFactory(org=org_a, site=site, start=_at(3), end=_at(3, 20))
+    lost = ShiftFactory(org=org_a, site=site, employee=otto, start=_at(4), end=_at(4, 20))
+    with use_org(org_a):
+        services.assign_shift(shift=taken, employee=gina, by=manager_a)
+        services.unassign_shift(shift=lost, by=manager_a)
+        services.publish_shifts(
+            [type(taken).objects.get(pk=taken.pk), type(lost).objects.get(pk=lost.pk)], by=manager_a
+        )
+
+    client.force_login(gina_user)
+    body = client.get(MY_SHIFTS).content.decode()
+    changes = body.split('id="changes"')[1].split("</section>")[0]
+    assert "New:" in changes and "Removed:" not in changes and "Civic Centre" in changes
+    assert '<span class="tag">new</span>' in body
+    assert client.post(reverse("guards:acknowledge")).status_code == 302
+    body = client.get(MY_SHIFTS).content.decode()
+    assert 'id="changes"' not in body and '<span class="tag">new</span>' not in body
+
+    client.force_login(otto_user)
+    changes = client.get(MY_SHIFTS).content.decode().split('id="changes"')[1]
+    assert "Removed:" in changes.split("</section>")[0]
+    assert "New:" not in changes.split("</section>")[0]
+
+
+def test_a_guard_does_not_see_an_unpublished_hand_edit(client, guard_a, org_a, manager_a):
+    from scheduling import services
+
+    shift = ShiftFactory(org=org_a, site=SiteFactory(org=org_a, name="Quiet Gate"))
+    with use_org(org_a):
+        services.assign_shift(shift=shift, employee=_employee(guard_a), by=manager_a)
+    client.force_login(guard_a)
+    assert "Quiet Gate" not in client.get(MY_SHIFTS).content.decode()

@@ -54,17 +54,16 @@ from scheduling.models import Shift
 
 DEMO_PASSWORD = "rostracore-demo"
 PLATFORM_USERNAME = "platform@rostracore.example"
-# (first hour, length in hours) of the two shifts every staffed site of the scale path needs
-# each day.
-SHIFT_TIMES = [(6, 12), (18, 12)]
+# Guards of each demo organization with a login of their own (guard1@acme.example, ...).
+GUARD_LOGINS = 2
 
 
 # The scale path (--orgs).
+# (first hour, length in hours) of the two shifts every staffed site needs each day.
+SHIFT_TIMES = [(6, 12), (18, 12)]
 SCALE_PREFIX = "scale"
 GUARDS_PER_CLIENT = 50
 SITES_PER_CLIENT = 5
-# Guards of each demo organization with a login of their own (guard1@acme.example, ...).
-GUARD_LOGINS = 2
 # Each site has a day and a night post; each post is worked by a team of two guards on
 # alternate days (12-hour shifts, 36 hours' rest between them), so no guard is ever
 # double-booked. Shifts where (site + day + post) % 10 == 0 stay open for the roster to fill.

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.db import transaction
 
@@ -101,11 +101,7 @@ class DemoCompany:
     slug: str
     company_name: str
     clients: tuple[DemoClient, ...]
-    flex: tuple[DemoGuard, ...] = field(default=())
-
-    @property
-    def guard_count(self) -> int:
-        return len(self.flex) + sum(len(client.guards) for client in self.clients)
+    flex: tuple[DemoGuard, ...] = ()
 
 
 def _plain(grades: str) -> tuple[DemoGuard, ...]:

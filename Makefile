@@ -1,5 +1,6 @@
 # The two commands a newcomer needs:
-#   make run    install everything, migrate, load demo data, serve on http://127.0.0.1:8000
+#   make run    install everything, migrate, load demo data (this week rostered), serve on
+#               http://127.0.0.1:8000 (make run PORT=8001 for another port)
 #   make test   install everything and run the whole test suite (ruff, checks, pytest)
 # Both find a Python >= 3.12 by themselves (scripts/find-python).
 
@@ -13,6 +14,8 @@ PORT ?= 8000
 # Settings default to production (DEBUG off, SECRET_KEY required); these targets are
 # development, so they turn it on (an explicit DJANGO_DEBUG in the environment wins).
 run test test-fast: export DJANGO_DEBUG ?= true
+# seed_demo prints the URL runserver listens on.
+run: export PORT := $(PORT)
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@test -x $(PY) || "$$(scripts/find-python)" -m venv $(VENV)

@@ -3,12 +3,15 @@
     manage.py seed_demo
     manage.py seed_demo --orgs 100 --guards 1000 --weeks 4     # data at scale
 
-Without options: creates (once; rerunning changes nothing) two organizations, each with a
-manager login and two guard logins, three clients with two sites each, dedicated and flex
-guards, and the coming week of day and night shifts, some filled and some open. Also a
-platform-staff login. Prints the URL and the logins. The demo password is for local demos
-only: every login this command makes has it (the platform-staff login sees every
-organization), so it refuses to run unless DEBUG is on (DJANGO_DEBUG=true, as `make run`
+Without options: creates (once; rerunning changes nothing) the two guarding companies of
+`operations/demo.py`, each with a manager login and two guard logins, three clients, sites
+with posts and shift patterns (24/7, weekday, armed, induction), dedicated and flex guards
+with their grades, licences, inductions and leave; then rosters and publishes the current
+week through the scheduling services (SEED_TIME_LIMIT seconds of optimizer per company).
+Also a platform-staff login. Prints the URL (PORT from the environment, as `make run` passes
+it), the logins and the command that generates the first 4-week roster. The demo password is
+for local demos only: every login this command makes has it (the platform-staff login sees
+every organization), so it refuses to run unless DEBUG is on (DJANGO_DEBUG=true, as `make run`
 sets), and writes nothing.
 
 With --orgs: that many organizations `scale-001`, `scale-002`, ... (existing ones are left
@@ -26,6 +29,7 @@ it made and how long it took.
 """
 
 import datetime as dt
+import os
 import random
 import re
 import threading
@@ -33,13 +37,15 @@ import time
 import zoneinfo
 
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections, transaction
 from django.utils import timezone
 
 from clients.models import Client, Site
 from employees.models import Employee, new_calendar_secret
-from operations.seeding import FIRST_NAMES, GRADE_WEIGHTS, LAST_NAMES, create_guards
+from operations.demo import DEMO_COMPANIES, SEED_TIME_LIMIT, DemoCompany, next_monday, seed_company
+from operations.seeding import FIRST_NAMES, GRADE_WEIGHTS, LAST_NAMES
 from organizations import services
 from organizations.models import Organization, User
 from rostracore.tenancy.context import require_org, use_org
@@ -48,38 +54,16 @@ from scheduling.models import Shift
 
 DEMO_PASSWORD = "rostracore-demo"
 PLATFORM_USERNAME = "platform@rostracore.example"
-DEMO_ORGS = [
-    {
-        "slug": "acme",
-        "company_name": "Acme Protection Services",
-        "clients": {
-            "City of Tshwane": ["Civic Centre", "Church Square Depot"],
-            "Menlyn Retail Park": ["North Entrance", "Loading Bay"],
-            "Sandton Office Towers": ["Tower A Lobby", "Parking Basement"],
-        },
-    },
-    {
-        "slug": "bastion",
-        "company_name": "Bastion Guarding",
-        "clients": {
-            "Stellenbosch Municipality": ["Town Hall", "Water Works"],
-            "Waterfront Estates": ["Main Gate", "Marina Patrol"],
-            "Cape Winelands Logistics": ["Warehouse 3", "Truck Yard"],
-        },
-    },
-]
-# (first hour, length in hours) of the two shifts every site needs each day.
-SHIFT_TIMES = [(6, 12), (18, 12)]
-MAX_SHIFTS_PER_GUARD_PER_WEEK = 4  # 48 ordinary hours
-MIN_REST = dt.timedelta(hours=12)
+# Guards of each demo organization with a login of their own (guard1@acme.example, ...).
+GUARD_LOGINS = 2
 
 
 # The scale path (--orgs).
+# (first hour, length in hours) of the two shifts every staffed site needs each day.
+SHIFT_TIMES = [(6, 12), (18, 12)]
 SCALE_PREFIX = "scale"
 GUARDS_PER_CLIENT = 50
 SITES_PER_CLIENT = 5
-# Guards of each demo organization with a login of their own (guard1@acme.example, ...).
-GUARD_LOGINS = 2
 # Each site has a day and a night post; each post is worked by a team of two guards on
 # alternate days (12-hour shifts, 36 hours' rest between them), so no guard is ever
 # double-booked. Shifts where (site + day + post) % 10 == 0 stay open for the roster to fill.
@@ -90,8 +74,8 @@ ORG_KINDS = ["Guarding", "Security Services", "Protection", "Patrols"]
 
 class Command(BaseCommand):
     help = (
-        "Load two demo organizations (managers, clients, sites, guards, a week of shifts), "
-        "or with --orgs, many large ones fast."
+        "Load two demo guarding companies (managers, clients, sites with posts and shift "
+        "patterns, guards, leave, a published week), or with --orgs, many large ones fast."
     )
 
     def add_arguments(self, parser):
@@ -138,60 +122,79 @@ class Command(BaseCommand):
                 raise CommandError("--jobs must be at least 1.")
             self._seed_scale(orgs=orgs, guards=guards, weeks=weeks, prefix=prefix, jobs=jobs)
             return
+        started = time.perf_counter()
+        first_monday = next_monday(timezone.localdate())
         rng = random.Random(2026)
+        # One PBKDF2 hash for every demo login: hashing is deliberately slow (0.3 s or more
+        # each), and every login has the same published password anyway.
+        password_hash = make_password(DEMO_PASSWORD)
         with transaction.atomic():
-            created = [spec["slug"] for spec in DEMO_ORGS if self._seed_org(spec, rng)]
-            self._platform_user()
+            created = [
+                spec.slug
+                for spec in DEMO_COMPANIES
+                if self._seed_org(
+                    spec, first_monday=first_monday, password_hash=password_hash, rng=rng
+                )
+            ]
+            self._platform_user(password_hash)
 
-        host = "http://127.0.0.1:8000"
+        host = f"http://127.0.0.1:{os.environ.get('PORT') or '8000'}"
         self.stdout.write(f"\nRostraCore is at {host}/  (admin: {host}/admin/)")
-        for spec in DEMO_ORGS:
+        for spec in DEMO_COMPANIES:
             self.stdout.write(
-                f"  {spec['company_name']:<26} manager login: manager@{spec['slug']}.example"
+                f"  {spec.company_name:<26} manager login: manager@{spec.slug}.example"
                 f"  password: {DEMO_PASSWORD}"
             )
-            guards = ", ".join(
-                f"guard{n}@{spec['slug']}.example" for n in range(1, GUARD_LOGINS + 1)
-            )
+            guards = ", ".join(f"guard{n}@{spec.slug}.example" for n in range(1, GUARD_LOGINS + 1))
             self.stdout.write(f"  {'':<26} guard logins: {guards}  password: {DEMO_PASSWORD}")
         self.stdout.write(
             f"  {'Platform staff':<26} login: {PLATFORM_USERNAME}  password: {DEMO_PASSWORD}"
         )
+        end = first_monday + dt.timedelta(weeks=4)
+        self.stdout.write(
+            f"\nThis week is rostered and published. Generate the first 4-week roster, from "
+            f"next Monday {first_monday:%a %d %b} to {end - dt.timedelta(days=1):%a %d %b %Y}:\n"
+            f"  DJANGO_DEBUG=true .venv/bin/python manage.py generate_roster --org acme "
+            f"--start {first_monday} --end {end}\n"
+            "or open Rosters > Generate roster (as manager@acme.example; the background "
+            "worker `make run` starts solves it)."
+        )
         made = ", ".join(created) if created else "nothing new (demo data already there)"
-        self.stdout.write(self.style.SUCCESS(f"Demo data: created {made}."))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo data: created {made} in {time.perf_counter() - started:.1f} s."
+            )
+        )
 
-    def _seed_org(self, spec: dict, rng: random.Random) -> bool:
+    def _seed_org(
+        self, spec: DemoCompany, *, first_monday: dt.date, password_hash: str, rng: random.Random
+    ) -> bool:
         org, created = Organization.objects.get_or_create(
-            slug=spec["slug"], defaults={"company_name": spec["company_name"]}
+            slug=spec.slug, defaults={"company_name": spec.company_name}
         )
         if not created:
             return False
-        services.create_manager(
+        manager = services.create_manager(
             org=org,
-            email=f"manager@{spec['slug']}.example",
+            email=f"manager@{spec.slug}.example",
             first_name="Demo",
             last_name="Manager",
-            password=DEMO_PASSWORD,
+            password_hash=password_hash,
         )
         with use_org(org):
-            clients = []
-            for client_name, site_names in spec["clients"].items():
-                client = Client.objects.create(
-                    client_name=client_name, contact_name="Operations desk"
-                )
-                Site.objects.bulk_create(
-                    Site(client=client, name=name, address=f"{name}, {client_name}")
-                    for name in site_names
-                )
-                clients.append(client)
-            for client, dedicated in zip(clients, (3, 3, 2), strict=True):
-                create_guards(count=dedicated, assigned=dedicated, client=client, rng=rng)
-            create_guards(count=6, assigned=0, client=None, rng=rng)
-            self._week_of_shifts(org)
-            self._guard_logins(org, spec["slug"])
+            made = seed_company(
+                spec=spec, org=org, manager=manager, first_monday=first_monday, rng=rng
+            )
+            self._guard_logins(org, spec.slug, password_hash)
+        self.stdout.write(
+            f"  {spec.slug}: {len(spec.clients)} clients, {made.sites} sites, {made.posts} "
+            f"posts, {made.patterns} shift patterns, {made.guards} guards; this week "
+            f"{made.week_filled} of {made.week_shifts} shifts rostered and published "
+            f"({SEED_TIME_LIMIT} s optimizer limit)."
+        )
         return True
 
-    def _guard_logins(self, org: Organization, slug: str) -> None:
+    def _guard_logins(self, org: Organization, slug: str, password_hash: str) -> None:
         """The first GUARD_LOGINS guards get a login guard<n>@<slug>.example with the demo
         password, as employees.services.invite_guard would make it (without the email)."""
         for n, guard in enumerate(Employee.objects.order_by("id")[:GUARD_LOGINS], start=1):
@@ -203,56 +206,21 @@ class Command(BaseCommand):
                 last_name=guard.last_name,
                 org=org,
                 role=User.Role.GUARD,
+                password=password_hash,
             )
-            user.set_password(DEMO_PASSWORD)
             user.save()
             guard.email, guard.user = address, user
             guard.save(update_fields=["email", "user"])
 
-    def _week_of_shifts(self, org: Organization) -> None:
-        tz = zoneinfo.ZoneInfo(org.timezone)
-        today = timezone.now().astimezone(tz).date()
-        sites = list(Site.objects.select_related("client"))
-        guards = list(Employee.objects.order_by("id"))
-        last_end: dict[int, dt.datetime] = {}
-        worked: dict[int, int] = {}
-        shifts = []
-        for day in range(7):
-            date = today + dt.timedelta(days=day)
-            for hour, hours in SHIFT_TIMES:
-                start = dt.datetime.combine(date, dt.time(hour), tzinfo=tz)
-                end = start + dt.timedelta(hours=hours)
-                for site in sites:
-                    # Dedicated guards of the site's client first, then the flex pool.
-                    candidates = sorted(
-                        guards,
-                        key=lambda g, site=site: (
-                            g.assigned_client_id != site.client_id,
-                            g.assigned_client_id is not None,
-                            worked.get(g.pk, 0),
-                        ),
-                    )
-                    guard = next(
-                        (
-                            g
-                            for g in candidates
-                            if worked.get(g.pk, 0) < MAX_SHIFTS_PER_GUARD_PER_WEEK
-                            and last_end.get(g.pk, start - MIN_REST) + MIN_REST <= start
-                        ),
-                        None,
-                    )
-                    if guard is not None:
-                        last_end[guard.pk] = end
-                        worked[guard.pk] = worked.get(guard.pk, 0) + 1
-                    shifts.append(Shift(site=site, start=start, end=end, employee=guard))
-        Shift.objects.bulk_create(shifts)
-
-    def _platform_user(self) -> None:
+    def _platform_user(self, password_hash: str) -> None:
+        """The platform-staff login, with the demo password's hash (made once per command)."""
         if User.objects.filter(username=PLATFORM_USERNAME).exists():
             return
-        User.objects.create_superuser(
-            username=PLATFORM_USERNAME, email=PLATFORM_USERNAME, password=DEMO_PASSWORD
+        user = User.objects.create_superuser(
+            username=PLATFORM_USERNAME, email=PLATFORM_USERNAME, password=None
         )
+        user.password = password_hash
+        user.save(update_fields=["password"])
 
     # --- data at scale -----------------------------------------------------------------
 
@@ -316,7 +284,7 @@ class Command(BaseCommand):
             # Fresh statistics, so the first page views plan like a settled database.
             for model in (Organization, User, Client, Site, Employee, Shift):
                 cursor.execute(f'ANALYZE "{model._meta.db_table}"')
-        self._platform_user()
+        self._platform_user(password.password)
         seconds = time.perf_counter() - started
         skipped = (
             f"; {len(existing)} organizations already existed and were left alone"

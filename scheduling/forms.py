@@ -221,6 +221,7 @@ class AssignForm(forms.Form):
 
 class UnassignForm(forms.Form):
     current = AsciiIntegerField(required=False)
+    sick = forms.BooleanField(required=False)
 
 
 class PinForm(forms.Form):

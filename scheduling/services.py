@@ -26,6 +26,7 @@ from scheduling.adapter import build_problem, organization_timezone
 from scheduling.models import (
     MAX_SHIFTS_PER_RUN,
     MAX_WEEKS_PER_RUN,
+    Absence,
     RosterAssignment,
     RosterRun,
     Shift,
@@ -436,13 +437,24 @@ def assign_shift(
 
 
 @transaction.atomic
-def unassign_shift(*, shift: Shift, by=None, expected_employee_id=_ANY) -> Shift:
-    """Take the guard off `shift` (a sick call): it is open, for a hand pick or "fill the
-    rest"."""
+def unassign_shift(
+    *, shift: Shift, by=None, expected_employee_id=_ANY, sick: bool = False
+) -> Shift:
+    """Take the guard off `shift`: it is open, for a hand pick or "fill the rest". With
+    `sick` (a sick call), the guard is also recorded unavailable for the shift's hours, so
+    neither the candidate list nor the optimizer offers them again."""
     (shift,) = _locked_shifts(shift)
     _check_unchanged(shift, expected_employee_id)
     if shift.employee_id is None:
         raise ValidationError("This shift is already open.", code="open")
+    if sick:
+        Absence.objects.create(
+            employee_id=shift.employee_id,
+            kind=Absence.Kind.UNAVAILABLE,
+            start=shift.start,
+            end=shift.end,
+            note="Off sick (taken off a shift on the board)",
+        )
     shift.employee, shift.pinned = None, False
     shift.save(update_fields=["employee", "pinned"])
     return shift

@@ -132,14 +132,17 @@ def shift_assign(request: HttpRequest, pk: int) -> HttpResponse:
 def shift_unassign(request: HttpRequest, pk: int) -> HttpResponse:
     shift = get_object_or_404(Shift, pk=pk)
     form = UnassignForm(request.POST)
-    expected = form.cleaned_data["current"] if form.is_valid() else shift.employee_id
+    valid = form.is_valid()
+    expected = form.cleaned_data["current"] if valid else shift.employee_id
+    sick = valid and form.cleaned_data["sick"]
     return _act(
         request,
         shift,
         lambda: services.unassign_shift(
-            shift=shift, by=request.user, expected_employee_id=expected
+            shift=shift, by=request.user, expected_employee_id=expected, sick=sick
         ),
-        "The shift is open (not yet published).",
+        "The shift is open (not yet published)."
+        + (" The guard is recorded off sick for its hours." if sick else ""),
     )
 
 

@@ -63,8 +63,10 @@ def _manager(browser: Browser, base: str, viewport: dict) -> Page:
     return page
 
 
-def test_the_board_from_sick_call_to_published_change(live_server, browser: Browser):
+def test_the_board_from_sick_call_to_published_change(live_server, browser: Browser, settings):
+    settings.DEBUG = True  # seed_demo runs in development only
     call_command("seed_demo", verbosity=0)
+    settings.DEBUG = False
     acme = Organization.objects.get(slug="acme")
     base = live_server.url
     page = _manager(browser, base, DESKTOP)
@@ -87,11 +89,17 @@ def test_the_board_from_sick_call_to_published_change(live_server, browser: Brow
     expect(page.locator("#change-count")).to_contain_text("No changes since publishing")
     _shot(page, "board-desktop")
 
-    # 3. A sick call: the first filled shift's guard comes off it.
-    page.locator("li.shift:not(.open) a").first.click()
+    # 3. A sick call: the guard of a filled shift that someone else could cover comes off it.
+    links = page.locator("li.shift:not(.open) a").evaluate_all("els => els.map(e => e.href)")
+    for link in links[:40]:
+        page.goto(link)
+        if page.locator("#free li").count():
+            break
+    else:
+        pytest.fail("No filled shift of the week has a free and qualified guard to cover it.")
     sick = page.locator("#shift-guard strong").inner_text()
-    page.get_by_role("button", name=re.compile("^Unassign")).click()
-    expect(page.locator(".message")).to_contain_text("The shift is open")
+    page.get_by_role("button", name=re.compile("is off sick$")).click()
+    expect(page.locator(".message")).to_contain_text("recorded off sick")
     shift_url = page.url
 
     # 4. The top candidate takes it.

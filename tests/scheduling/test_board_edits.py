@@ -400,3 +400,19 @@ def test_nothing_reaches_another_organization(two_orgs, org_a, org_b, manager_a)
         b_shift.refresh_from_db()
         a_shift_seen = Shift.objects.filter(pk=a_shift.pk).exists()
     assert b_shift.employee_id is None and not a_shift_seen
+
+
+def test_a_sick_call_records_the_guard_unavailable_so_they_are_not_offered_again(
+    world, org_a, manager_a
+):
+    from scheduling.models import Absence
+
+    g = world["guards"]
+    with use_org(org_a):
+        shift = Shift.objects.get(employee=g["busy"])
+        services.unassign_shift(shift=shift, by=manager_a, sick=True)
+        absence = Absence.objects.get(employee=g["busy"])
+        shift.refresh_from_db()
+        reasons = {c.employee.pk: c.reasons for c in candidates(shift)}
+    assert (absence.start, absence.end) == (shift.start, shift.end)
+    assert reasons[g["busy"].pk] == ("on leave or unavailable",)

@@ -48,10 +48,12 @@ def guard(org_a):
 
 def _fits(page: Page, name: str) -> None:
     """No sideways scrolling of the whole page on the phone."""
+    # The elements that stick out, to name the culprit when it fails.
     wide = page.evaluate(
         """() => [...document.querySelectorAll('body *')]
-            .filter(e => e.getBoundingClientRect().right > innerWidth + 0.5)
-            .map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))"""
+            .map(e => [e, Math.round(e.getBoundingClientRect().right)])
+            .filter(([e, right]) => right > innerWidth)
+            .map(([e, right]) => `${e.tagName}.${e.className} ${right}`)"""
     )
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"], (name, width, wide[:8])

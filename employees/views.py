@@ -5,6 +5,8 @@ a 404, identical to a missing one; the organization of new rows comes from the l
 (TenantModelForm), never from the form or the URL.
 """
 
+import zoneinfo
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -22,6 +24,7 @@ from rostracore.tenancy.access import manager_required
 
 PAGE_SIZE = 50
 UPCOMING_SHIFTS = 10
+UNAVAILABLE_DATES = 30  # the next ones
 
 
 def _filtered(form: EmployeeFilterForm) -> QuerySet[Employee]:
@@ -85,9 +88,17 @@ def _detail_context(
     # The feed is scheduling's page (named, not imported: employees may not import
     # scheduling); an inactive guard has none.
     feed_path = reverse("scheduling:guard_ical", kwargs={"token": employee.calendar_token})
+    # The guard's availability, read-only (the guard keeps it on /me/availability/): reverse
+    # relations of guards' models, which employees may not import.
+    today = timezone.localdate(timezone=zoneinfo.ZoneInfo(request.org.timezone))
     return {
         "employee": employee,
         "upcoming": upcoming,
+        "unavailable_windows": list(employee.unavailable_windows.all()),
+        "unavailable_dates": list(
+            employee.unavailable_dates.filter(day__gte=today).order_by("day")[:UNAVAILABLE_DATES]
+        ),
+        "shift_preferences": employee.shift_preferences.first(),
         "assign_form": assign_form or AssignForm(initial={"client": employee.assigned_client_id}),
         "calendar_url": request.build_absolute_uri(feed_path) if employee.is_active else None,
         "invite_errors": invite_errors or [],

@@ -3,7 +3,7 @@ these read and normalise what a phone sends."""
 
 from django import forms
 
-from guards.models import LeaveRequest
+from guards.models import LeaveRequest, ShiftPreferences, UnavailableWindow
 
 
 class LeaveRequestForm(forms.Form):
@@ -30,3 +30,37 @@ class DeclineForm(forms.Form):
 
     def clean_reason(self) -> str:
         return " ".join(self.cleaned_data["reason"].split())
+
+
+class UnavailableWindowForm(forms.Form):
+    weekday = forms.TypedChoiceField(
+        label="Day", coerce=int, choices=UnavailableWindow.Weekday.choices
+    )
+    start = forms.TimeField(
+        label="From", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
+    end = forms.TimeField(
+        label="To",
+        help_text="00:00 is midnight. A time before “From” is the next morning.",
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+    )
+
+
+class UnavailableDateForm(forms.Form):
+    day = forms.DateField(
+        label="Date", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    note = forms.CharField(label="Note", required=False, max_length=200)
+
+    def clean_note(self) -> str:
+        return " ".join(self.cleaned_data["note"].split())
+
+
+class ShiftPreferencesForm(forms.Form):
+    time_of_day = forms.ChoiceField(
+        label="I prefer",
+        required=False,
+        choices=ShiftPreferences.TimeOfDay.choices,
+        widget=forms.RadioSelect,
+    )
+    weekends_off = forms.BooleanField(label="I prefer weekends off", required=False)

@@ -1,4 +1,5 @@
-"""Leave requests, open-shift pick-ups and swaps: guards ask, managers decide.
+"""Leave requests, open-shift pick-ups and swaps (guards ask, managers decide) and
+availability (guards say when they cannot work, and what they would rather work).
 Keyword-only, typed, atomic.
 
 Each write locks the rows it decides on (`select_for_update`), so two managers deciding the
@@ -19,13 +20,25 @@ from django.db import transaction
 from django.utils import timezone
 
 from employees.models import Employee
-from guards.models import LeaveRequest, ShiftRequest
+from guards.models import (
+    LeaveRequest,
+    ShiftPreferences,
+    ShiftRequest,
+    UnavailableDate,
+    UnavailableWindow,
+)
 from organizations.models import User
 from organizations.tasks import send_email
 from rostracore.tenancy.context import CrossOrganizationError, require_org
 from scheduling.models import Absence, Shift
 
 OPEN = (LeaveRequest.Status.PENDING, LeaveRequest.Status.APPROVED)
+# How far ahead a guard may ask for leave or mark a date: a year, so a typo like 9999-12-31
+# is a message on the field, not a row the roster engine and its date arithmetic must carry.
+AHEAD = dt.timedelta(days=366)
+# Bounds that keep the availability page and the roster engine's input small.
+MAX_WINDOWS = 21  # weekly windows per guard (three a day)
+MAX_DATES = 100  # upcoming unavailable dates per guard
 
 
 class AlreadyDecided(ValidationError):
@@ -59,8 +72,8 @@ def request_leave(
     """A pending leave request of `employee` for the days `start` to `end` (inclusive).
 
     Refused (ValidationError on the field): a first day in the past (the organization's
-    today), a last day before the first, an unknown type, and days overlapping another
-    pending or approved request of the same guard."""
+    today), a last day before the first or more than a year ahead, an unknown type, and
+    days overlapping another pending or approved request of the same guard."""
     org = require_org("A leave request")
     today = timezone.localdate(timezone=ZoneInfo(org.timezone))
     # Serializes this guard's requests, so the overlap check below holds when two arrive
@@ -78,6 +91,9 @@ def request_leave(
         raise ValidationError(
             {"end": ValidationError("The last day cannot be before the first.", code="order")}
         )
+    if end > today + AHEAD:
+        field = "start" if start > today + AHEAD else "end"
+        raise ValidationError({field: _too_far(today)})
     overlapping = LeaveRequest.objects.filter(
         employee=employee, status__in=OPEN, start__lte=end, end__gte=start
     ).first()
@@ -361,3 +377,150 @@ def _email_shift_decision(request: ShiftRequest, base_url: str) -> None:
                 base_url=base_url,
                 object_id=request.pk,
             )
+
+
+# --- Availability ----------------------------------------------------------------------------
+
+
+def _too_far(today: dt.date) -> ValidationError:
+    return ValidationError(
+        "Choose a date up to %(last)s (a year from today).",
+        code="too_far",
+        params={"last": f"{today + AHEAD:%-d %b %Y}"},
+    )
+
+
+def _locked_active(employee: Employee) -> Employee:
+    """The guard's row, locked: serializes one guard's availability writes, so a double
+    submit cannot slip past the duplicate and overlap checks (and refuses a guard
+    deactivated meanwhile)."""
+    require_org("Availability")
+    employee = Employee.objects.select_for_update().get(pk=employee.pk)
+    if not employee.is_active:
+        raise ValidationError("This guard is inactive.", code="inactive_guard")
+    return employee
+
+
+def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    """Whether two weekly [start, end) spans (minutes from Monday 00:00, an end may pass the
+    week's end) overlap on the week's circle."""
+    week = 7 * 1440
+    return any(a[0] < b[1] + shift and b[0] + shift < a[1] for shift in (-week, 0, week))
+
+
+@transaction.atomic
+def add_unavailable_window(
+    *, employee: Employee, weekday: int, start: dt.time, end: dt.time
+) -> UnavailableWindow:
+    """A weekly window when `employee` cannot work (see UnavailableWindow for past
+    midnight and the whole day).
+
+    Refused (ValidationError on the field): an unknown weekday, from and to the same time
+    (other than 00:00 to 00:00, the whole day), a window overlapping one the guard already
+    has (an exact duplicate included), and more than MAX_WINDOWS windows."""
+    employee = _locked_active(employee)
+    if weekday not in UnavailableWindow.Weekday.values:
+        raise ValidationError({"weekday": ValidationError("Choose a day.", code="weekday")})
+    start, end = start.replace(second=0, microsecond=0), end.replace(second=0, microsecond=0)
+    if start == end and start != dt.time.min:
+        raise ValidationError(
+            {
+                "end": ValidationError(
+                    "From and to are the same time; for the whole day choose 00:00 to 00:00.",
+                    code="empty",
+                )
+            }
+        )
+    window = UnavailableWindow(employee=employee, weekday=weekday, start=start, end=end)
+    existing = list(UnavailableWindow.objects.filter(employee=employee))
+    for other in existing:
+        if _overlaps(window.week_minutes, other.week_minutes):
+            raise ValidationError(
+                {
+                    "start": ValidationError(
+                        "This overlaps your window %(other)s.",
+                        code="overlap",
+                        params={"other": other.label},
+                    )
+                }
+            )
+    if len(existing) >= MAX_WINDOWS:
+        raise ValidationError(
+            "You have %(max)s weekly windows, the most there can be; remove one first.",
+            code="too_many",
+            params={"max": MAX_WINDOWS},
+        )
+    window.save()
+    return window
+
+
+@transaction.atomic
+def remove_unavailable_window(*, window: UnavailableWindow) -> None:
+    """Remove a weekly window (callers pass the guard's own)."""
+    UnavailableWindow.objects.filter(pk=window.pk).delete()
+
+
+@transaction.atomic
+def add_unavailable_date(*, employee: Employee, day: dt.date, note: str = "") -> UnavailableDate:
+    """A single date `employee` cannot work, the whole day.
+
+    Refused (ValidationError on the field): a date in the past (the organization's today)
+    or more than a year ahead, a date already marked, and more than MAX_DATES upcoming
+    dates."""
+    employee = _locked_active(employee)
+    today = timezone.localdate(timezone=ZoneInfo(require_org().timezone))
+    if day < today:
+        raise ValidationError(
+            {"day": ValidationError("The date cannot be in the past.", code="past")}
+        )
+    if day > today + AHEAD:
+        raise ValidationError({"day": _too_far(today)})
+    upcoming = UnavailableDate.objects.filter(employee=employee, day__gte=today)
+    if upcoming.filter(day=day).exists():
+        raise ValidationError(
+            {
+                "day": ValidationError(
+                    "You already marked %(day)s.",
+                    code="duplicate",
+                    params={"day": f"{day:%a %-d %b %Y}"},
+                )
+            }
+        )
+    if upcoming.count() >= MAX_DATES:
+        raise ValidationError(
+            "You have %(max)s dates marked, the most there can be; remove one first.",
+            code="too_many",
+            params={"max": MAX_DATES},
+        )
+    return UnavailableDate.objects.create(
+        employee=employee, day=day, note=" ".join(note.split())[:200]
+    )
+
+
+@transaction.atomic
+def remove_unavailable_date(*, unavailable_date: UnavailableDate) -> None:
+    """Remove a marked date (callers pass the guard's own)."""
+    UnavailableDate.objects.filter(pk=unavailable_date.pk).delete()
+
+
+@transaction.atomic
+def set_preferences(
+    *, employee: Employee, time_of_day: str, weekends_off: bool
+) -> ShiftPreferences:
+    """The guard's soft preferences (one row per guard, created on the first save).
+
+    Refused (ValidationError on the field): an unknown time of day."""
+    employee = _locked_active(employee)
+    if time_of_day not in ShiftPreferences.TimeOfDay.values:
+        raise ValidationError(
+            {"time_of_day": ValidationError("Choose days, nights or no preference.", code="choice")}
+        )
+    preferences, _ = ShiftPreferences.objects.update_or_create(
+        employee=employee,
+        defaults={
+            "time_of_day": time_of_day,
+            "weekends_off": bool(weekends_off),
+            "updated_at": timezone.now(),
+        },
+    )
+    return preferences

@@ -20,6 +20,12 @@ urlpatterns = [
         views.shift_request_cancel,
         name="shift_request_cancel",
     ),
+    path("me/availability/", views.availability, name="availability"),
+    path("me/availability/windows/", views.window_add, name="window_add"),
+    path("me/availability/windows/<int:pk>/remove/", views.window_remove, name="window_remove"),
+    path("me/availability/dates/", views.date_add, name="date_add"),
+    path("me/availability/dates/<int:pk>/remove/", views.date_remove, name="date_remove"),
+    path("me/availability/preferences/", views.preferences, name="preferences"),
     # The managers' requests inbox.
     path("requests/", views.requests_inbox, name="requests"),
     path("requests/leave/<int:pk>/approve/", views.leave_approve, name="leave_approve"),

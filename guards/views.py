@@ -26,8 +26,20 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from guards import services
-from guards.forms import DeclineForm, LeaveRequestForm
-from guards.models import LeaveRequest, ShiftRequest
+from guards.forms import (
+    DeclineForm,
+    LeaveRequestForm,
+    ShiftPreferencesForm,
+    UnavailableDateForm,
+    UnavailableWindowForm,
+)
+from guards.models import (
+    LeaveRequest,
+    ShiftPreferences,
+    ShiftRequest,
+    UnavailableDate,
+    UnavailableWindow,
+)
 from rostracore.dashboard import week_bounds
 from rostracore.tenancy.access import guard_required, manager_required
 from scheduling.candidates import shifts_for
@@ -173,6 +185,119 @@ def leave_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, "Your leave request was cancelled.")
     return redirect("guards:leave")
+
+
+# --- Availability: the guard's side ---------------------------------------------------------
+
+
+def _availability_page(
+    request: HttpRequest,
+    *,
+    window_form: UnavailableWindowForm | None = None,
+    date_form: UnavailableDateForm | None = None,
+    preferences_form: ShiftPreferencesForm | None = None,
+) -> HttpResponse:
+    """The page, with the form that was just sent (and its errors) in its place. Three
+    queries: the windows, the upcoming dates, the preferences."""
+    employee = request.employee
+    today = timezone.localdate(timezone=zoneinfo.ZoneInfo(request.org.timezone))
+    preferences = ShiftPreferences.objects.filter(employee=employee).first()
+    if preferences_form is None:
+        initial = (
+            {"time_of_day": preferences.time_of_day, "weekends_off": preferences.weekends_off}
+            if preferences
+            else {"time_of_day": ""}
+        )
+        preferences_form = ShiftPreferencesForm(initial=initial)
+    sent = (window_form, date_form, preferences_form)
+    return render(
+        request,
+        "guards/availability.html",
+        {
+            "windows": list(UnavailableWindow.objects.filter(employee=employee)),
+            "dates": list(
+                UnavailableDate.objects.filter(employee=employee, day__gte=today).order_by("day")
+            ),
+            "preferences": preferences,
+            "window_form": window_form or UnavailableWindowForm(),
+            "date_form": date_form or UnavailableDateForm(),
+            "preferences_form": preferences_form,
+        },
+        status=400 if any(form is not None and form.errors for form in sent) else 200,
+    )
+
+
+@guard_required
+def availability(request: HttpRequest) -> HttpResponse:
+    """When the guard cannot work (weekly windows, single dates) and what they prefer."""
+    return _availability_page(request)
+
+
+@require_POST
+@guard_required
+def window_add(request: HttpRequest) -> HttpResponse:
+    form = UnavailableWindowForm(request.POST)
+    if form.is_valid():
+        try:
+            window = services.add_unavailable_window(employee=request.employee, **form.cleaned_data)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, f"Added: not available {window.label}.")
+            return redirect("guards:availability")
+    return _availability_page(request, window_form=form)
+
+
+@require_POST
+@guard_required
+def window_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    window = get_object_or_404(UnavailableWindow, pk=pk, employee=request.employee)
+    services.remove_unavailable_window(window=window)
+    messages.success(request, f"Removed: {window.label}.")
+    return redirect("guards:availability")
+
+
+@require_POST
+@guard_required
+def date_add(request: HttpRequest) -> HttpResponse:
+    form = UnavailableDateForm(request.POST)
+    if form.is_valid():
+        try:
+            marked = services.add_unavailable_date(
+                employee=request.employee,
+                day=form.cleaned_data["day"],
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, f"Added: not available on {marked.label}.")
+            return redirect("guards:availability")
+    return _availability_page(request, date_form=form)
+
+
+@require_POST
+@guard_required
+def date_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    marked = get_object_or_404(UnavailableDate, pk=pk, employee=request.employee)
+    services.remove_unavailable_date(unavailable_date=marked)
+    messages.success(request, f"Removed: {marked.label}.")
+    return redirect("guards:availability")
+
+
+@require_POST
+@guard_required
+def preferences(request: HttpRequest) -> HttpResponse:
+    form = ShiftPreferencesForm(request.POST)
+    if form.is_valid():
+        try:
+            services.set_preferences(employee=request.employee, **form.cleaned_data)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, "Your preferences were saved.")
+            return redirect("guards:availability")
+    return _availability_page(request, preferences_form=form)
 
 
 # --- The requests inbox: the managers' side ---------------------------------------------

@@ -13,6 +13,8 @@ import datetime as dt
 from collections import defaultdict
 from zoneinfo import ZoneInfo
 
+from django.apps import apps
+
 from employees.models import Employee
 from rostracore.tenancy.context import require_org
 from scheduling.models import Absence, LabourRules, Shift, SiteInduction
@@ -42,11 +44,36 @@ def labour_rules() -> LabourRules:
     return LabourRules.objects.first() or LabourRules(org=require_org("Labour rules"))
 
 
+def _unavailability(
+    first: dt.date, last: dt.date, tz: ZoneInfo
+) -> dict[int, list[tuple[int, int, str]]]:
+    """Each guard's weekly windows and single dates when they cannot work, from `first` to
+    `last`, as (start, end, words) in minutes: hard rules, like an absence.
+
+    The guards' models are named, not imported (guards sits above scheduling). A window is
+    expanded on the organization's wall clock (guards.models.UnavailableWindow.occurrences),
+    so "Tuesdays from 18:00" stays 18:00 local across a daylight-saving change; the day
+    before `first` is included for a window running past midnight into it."""
+    windows = apps.get_model("guards", "UnavailableWindow").objects.all()
+    dates = apps.get_model("guards", "UnavailableDate").objects.filter(
+        day__gte=first, day__lte=last
+    )
+    found: dict[int, list[tuple[int, int, str]]] = defaultdict(list)
+    for window in windows:
+        for start, end in window.occurrences(first - dt.timedelta(days=1), last, tz):
+            found[window.employee_id].append((_minutes(start), _minutes(end), window.label))
+    for marked in dates:
+        start, end = marked.interval(tz)
+        found[marked.employee_id].append((_minutes(start), _minutes(end), marked.label))
+    return found
+
+
 def build_problem(*, start_date: dt.date, end_date: dt.date) -> Problem:
     """The current organization's rostering problem for [start_date, end_date).
 
     Only its active guards are candidates. Assigned shifts (published or pinned) are fixed;
-    assigned shifts within a week outside the range come along as fixed context.
+    assigned shifts within a week outside the range come along as fixed context. Absences
+    and the guards' unavailability (weekly windows, single dates) are hard rules.
     """
     tz = organization_timezone()
     rules_row = labour_rules()
@@ -75,6 +102,7 @@ def build_problem(*, start_date: dt.date, end_date: dt.date) -> Problem:
         start__lt=end + CONTEXT, end__gt=start - CONTEXT
     ).values_list("employee_id", "start", "end"):
         absences[employee_id].append((_minutes(absence_start), _minutes(absence_end)))
+    unavailable = _unavailability(start_date - CONTEXT, end_date + CONTEXT, tz)
     guards = [
         Guard(
             id=e.pk,
@@ -87,8 +115,9 @@ def build_problem(*, start_date: dt.date, end_date: dt.date) -> Problem:
                 e.firearm_competency_expires.toordinal() if e.firearm_competency_expires else None
             ),
             inducted_sites=frozenset(inducted[e.pk]),
-            absences=tuple(sorted(absences[e.pk])),
+            absences=tuple(sorted(absences[e.pk] + [span[:2] for span in unavailable[e.pk]])),
             name=e.full_name,
+            unavailable=tuple(sorted(unavailable[e.pk])),
         )
         for e in Employee.objects.filter(is_active=True)
     ]

@@ -13,7 +13,7 @@ from factory.django import DjangoModelFactory
 
 from clients.models import Client, Grade, Site
 from employees.models import Employee
-from guards.models import LeaveRequest
+from guards.models import LeaveRequest, ShiftPreferences, UnavailableDate, UnavailableWindow
 from organizations.models import Organization, User
 from rostracore.tenancy.context import use_org
 from scheduling.models import (
@@ -190,6 +190,37 @@ class LeaveRequestFactory(TenantFactory):
     start = factory.LazyFunction(lambda: timezone.localdate() + dt.timedelta(days=7))
     end = factory.LazyAttribute(lambda leave: leave.start + dt.timedelta(days=2))
     kind = LeaveRequest.Kind.ANNUAL
+
+
+class UnavailableWindowFactory(TenantFactory):
+    """Tuesdays from 18:00 (`employee=` a guard of `org`)."""
+
+    class Meta:
+        model = UnavailableWindow
+
+    employee = factory.SubFactory(EmployeeFactory, org=factory.SelfAttribute("..org"))
+    weekday = UnavailableWindow.Weekday.TUESDAY
+    start = dt.time(18)
+    end = dt.time(0)
+
+
+class UnavailableDateFactory(TenantFactory):
+    """A date two weeks ahead (`employee=` a guard of `org`)."""
+
+    class Meta:
+        model = UnavailableDate
+
+    employee = factory.SubFactory(EmployeeFactory, org=factory.SelfAttribute("..org"))
+    day = factory.LazyFunction(lambda: timezone.localdate() + dt.timedelta(days=14))
+
+
+class ShiftPreferencesFactory(TenantFactory):
+    class Meta:
+        model = ShiftPreferences
+
+    employee = factory.SubFactory(EmployeeFactory, org=factory.SelfAttribute("..org"))
+    time_of_day = ShiftPreferences.TimeOfDay.DAYS
+    weekends_off = True
 
 
 class RosterRunFactory(TenantFactory):

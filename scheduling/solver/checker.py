@@ -42,8 +42,13 @@ def _qualification_problems(guard: Guard, shift: Shift) -> list[tuple[str, str]]
             problems.append(("firearm", "firearm competency has expired"))
     if shift.induction and shift.site not in guard.inducted_sites:
         problems.append(("induction", "is not inducted at the site"))
-    for start, end in guard.absences:
+    for start, end, label in guard.unavailable:
         if start < shift.end and shift.start < end:
+            problems.append(("unavailable", f"is unavailable then ({label})"))
+            break
+    labelled = {(start, end) for start, end, _ in guard.unavailable}  # also in absences
+    for start, end in guard.absences:
+        if (start, end) not in labelled and start < shift.end and shift.start < end:
             problems.append(("absence", "is on leave or unavailable"))
             break
     return problems
@@ -185,6 +190,7 @@ def explain_open(problem: Problem, worked: dict[int, list[Shift]], shift: Shift)
             "registration": "an expired PSIRA registration",
             "induction": "no induction there",
             "absence": "leave or unavailability",
+            "unavailable": "unavailable then",
         }
         parts = [f"{n} {detail[rule]}" for rule, n in sorted(missing.items()) if n]
         return f"No guard with {who} is available for {when}" + (

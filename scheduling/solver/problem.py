@@ -50,6 +50,10 @@ class Guard:
     inducted_sites: frozenset[int] = frozenset()
     absences: tuple[tuple[int, int], ...] = ()  # [start, end) minutes
     name: str = ""
+    # The guard's own unavailability, [start, end) minutes and its words ("Tuesdays from
+    # 18:00"), for the checker and the open-shift explanation. The builder puts each span in
+    # `absences` too, which is what the solvers read.
+    unavailable: tuple[tuple[int, int, str], ...] = ()
 
     @property
     def is_flex(self) -> bool:

@@ -27,19 +27,13 @@ from django.utils import timezone
 
 from clients.models import Client, Site
 from employees.models import Employee
-from guards.models import LeaveRequest, ShiftRequest
+from guards.models import LeaveRequest, ShiftRequest, UnavailableDate, UnavailableWindow
 from organizations.models import User
 from scheduling.models import RosterRun, Shift
 from tests.crawl.world import CANARY, MISSING_ID, World
 
 # Matches every canary string (icontains) without being one: pages echo the search term.
 TERM = CANARY[1:]
-
-
-def _guards_only(model):
-    """A guard's own page crawled as a manager: B's row and a missing one, with no own row
-    to compare (a manager gets 403 for any of them)."""
-    return lambda w: (w.b(model).pk, MISSING_ID, None)
 
 
 # --- the patterns ------------------------------------------------------------------------
@@ -227,6 +221,11 @@ def _fixed(value: str):
     return lambda world: (value, value, None)
 
 
+def _foreign_only(model: type[models.Model]):
+    """B's row and a missing one, no control row."""
+    return lambda w: (w.b(model).pk, MISSING_ID, None)
+
+
 def _uid(world: World) -> tuple[str, str, str]:
     """uidb64 of a one-time link: B's manager, a user no one is, A's manager."""
     from django.utils.encoding import force_bytes
@@ -298,16 +297,25 @@ PAGES: dict[str, Entry] = {
             "kind": "annual",
         }
     ),
-    # No control: the crawl's persona is a manager, to whom every guard page is a 403.
-    "guards:leave_cancel": page(pk=lambda w: (w.b(LeaveRequest).pk, MISSING_ID, None)),
     "guards:open_shifts": page(),
-    "guards:pickup": page(pk=_guards_only(Shift)),
+    "guards:pickup": page(pk=_foreign_only(Shift)),
     "guards:swaps": page(),
-    "guards:swap_offer": page(pk=_guards_only(Shift)),
-    "guards:swap_take": page(pk=_guards_only(ShiftRequest)),
-    "guards:shift_request_cancel": page(pk=_guards_only(ShiftRequest)),
+    "guards:swap_offer": page(pk=_foreign_only(Shift)),
+    "guards:swap_take": page(pk=_foreign_only(ShiftRequest)),
+    "guards:shift_request_cancel": page(pk=_foreign_only(ShiftRequest)),
     "guards:shift_approve": page(pk=ShiftRequest),
     "guards:shift_decline": page(pk=ShiftRequest, post=lambda w: {"reason": "Hacked"}),
+    # No control for the manager, to whom every guard page is a 403 (a 405 for a GET);
+    # the guard persona controls with guard A's own rows (GUARD_VARIANTS).
+    "guards:leave_cancel": page(pk=_foreign_only(LeaveRequest)),
+    "guards:availability": page(),
+    "guards:window_add": page(post=lambda w: {"weekday": "4", "start": "06:00", "end": "07:00"}),
+    "guards:window_remove": page(pk=_foreign_only(UnavailableWindow)),
+    "guards:date_add": page(
+        post=lambda w: {"day": (_next_monday() + dt.timedelta(days=3)).isoformat(), "note": "x"}
+    ),
+    "guards:date_remove": page(pk=_foreign_only(UnavailableDate)),
+    "guards:preferences": page(post=lambda w: {"time_of_day": "nights", "weekends_off": "on"}),
     "guards:requests": page(queries=(("page=2", "page=2"),)),
     "guards:leave_approve": page(pk=LeaveRequest),
     "guards:leave_decline": page(pk=LeaveRequest, post=lambda w: {"reason": "Hacked"}),
@@ -506,3 +514,61 @@ def _admin_entries() -> dict[str, Entry]:
 def entries() -> dict[str, Entry]:
     """Every pattern key the crawl knows how to fill."""
     return {**PAGES, **_admin_entries()}
+
+
+# --- the guard persona ----------------------------------------------------------------------
+
+# Where a guard of org A may get a page with content (a 200): their own pages, the account
+# pages everyone reaches, the token calendar feed and the admin's login and logout. Every
+# other pattern must answer a guard 403, 404 or 405, or send them to a login page.
+GUARD_REACHABLE = {
+    "guards:my_shifts",
+    "guards:leave",
+    "guards:leave_cancel",
+    "guards:availability",
+    "guards:window_add",
+    "guards:window_remove",
+    "guards:date_add",
+    "guards:date_remove",
+    "guards:preferences",
+    "guards:acknowledge",
+    "guards:open_shifts",
+    "guards:pickup",
+    "guards:swaps",
+    "guards:swap_offer",
+    "guards:swap_take",
+    "guards:shift_request_cancel",
+    "login",
+    "logout",
+    "password_reset",
+    "password_reset_done",
+    "password_reset_confirm",
+    "password_reset_complete",
+    "accept_invitation",
+    "scheduling:guard_ical",
+    "admin:login",
+    "admin:logout",
+}
+
+
+def _other_guards(model: type[models.Model]) -> Filler:
+    """(org A's other guard's row, missing, guard A's own row) of a guards' model."""
+    return lambda w: (w.of_other_guard(model).pk, MISSING_ID, w.a(model).pk)
+
+
+# The guards' pages that take an id, for the guard persona: org B's row and the other guard's
+# row of org A, each against a missing id, with guard A's own row as the control.
+GUARD_VARIANTS: dict[str, Entry] = {
+    f"guards:{name}": variants(page(pk=model), page(pk=_other_guards(model)))
+    for name, model in (
+        ("leave_cancel", LeaveRequest),
+        ("window_remove", UnavailableWindow),
+        ("date_remove", UnavailableDate),
+        ("shift_request_cancel", ShiftRequest),
+    )
+}
+
+
+def guard_entries() -> dict[str, Entry]:
+    """`entries()` for the guard persona (GUARD_VARIANTS in place of the manager's)."""
+    return {**entries(), **GUARD_VARIANTS}

@@ -1,4 +1,5 @@
-"""Crawl every URL pattern of the project as org A's manager, aimed at org B.
+"""Crawl every URL pattern of the project as org A's manager, aimed at org B; and again as
+org A's guard (the guard persona), aimed at org B and at the other guard of org A.
 
 Three times: with both isolation layers, with row-level security alone (the ORM's
 organization filter patched off in this process), and with the ORM filter alone (row-level
@@ -12,6 +13,11 @@ B's rows. Asserted for every request: no server error, no canary of org B in the
 same redirect chain, same body once the id itself is masked); and afterwards no row of org B
 changed in any tenant table. A control then requests org A's own row and expects a different
 answer than the missing one, so a crawl that only ever saw 404s would fail.
+
+The guard persona asserts the same, with the other guard's ids answered like missing ones on
+the guards' pages, and one more rule: outside its own pages and the account pages
+(registry.GUARD_REACHABLE) a guard gets 403, 404 or 405, or is sent to a login page — never
+a page with content.
 """
 
 from __future__ import annotations
@@ -19,18 +25,28 @@ from __future__ import annotations
 import difflib
 import re
 from collections import Counter
+from collections.abc import Iterator
 from urllib.parse import unquote
 
 import pytest
 from django.conf import settings
 from django.test import Client as HttpClient
+from django.urls import reverse
 
-from tests.crawl.registry import Pattern, Target, all_patterns, entries
+from tests.crawl.registry import (
+    GUARD_REACHABLE,
+    Pattern,
+    Target,
+    all_patterns,
+    entries,
+    guard_entries,
+)
 from tests.crawl.world import Layer, World, contains_canary, layer_alone, snapshot_of_b
 from tests.tallies import tally
 
 PATTERNS = all_patterns()
 ENTRIES = entries()
+GUARD_ENTRIES = guard_entries()
 
 
 @pytest.fixture(scope="module", params=[Layer.BOTH, Layer.RLS_ONLY, Layer.ORM_ONLY])
@@ -38,14 +54,24 @@ def layer(request) -> str:
     return request.param
 
 
+def _isolation(name: str, layer: str) -> Iterator[Counter]:
+    stats = tally(name)
+    for item in ("canary hits", "server errors", "patterns that changed B's rows"):
+        stats[item] += 0  # shown as 0 in the summary, not left out
+    with layer_alone(layer):
+        yield stats
+
+
 @pytest.fixture
 def isolation(world, http_a, layer):
     """The layer under test, switched on after the world is built and A is logged in."""
-    stats = tally(f"URL crawl, {layer}")
-    for name in ("canary hits", "server errors", "patterns that changed B's rows"):
-        stats[name] += 0  # shown as 0 in the summary, not left out
-    with layer_alone(layer):
-        yield stats
+    yield from _isolation(f"URL crawl, {layer}", layer)
+
+
+@pytest.fixture
+def guard_isolation(world, http_guard, layer):
+    """The same for the guard persona (org A's guard logged in)."""
+    yield from _isolation(f"URL crawl as org A's guard, {layer}", layer)
 
 
 _VOLATILE_HEADERS = {"Content-Length", "Expires", "Date", "Last-Modified"}
@@ -80,16 +106,34 @@ def _mask_values(kwargs: dict, query: str) -> set[str]:
 
 
 class Crawl:
-    def __init__(self, http: HttpClient, world: World, pattern: Pattern, stats: Counter):
+    def __init__(
+        self,
+        http: HttpClient,
+        world: World,
+        pattern: Pattern,
+        stats: Counter,
+        user=None,
+        barred: bool = False,
+    ):
         self.http, self.world, self.pattern, self.stats = http, world, pattern, stats
+        self.user = user or world.manager_a
+        # A page the persona may not use at all: no content, only a refusal or a login page.
+        self.barred = barred
         self.problems: list[str] = []
+
+    def _barred_but_served(self, response) -> bool:
+        if response.status_code in (403, 404, 405):
+            return False
+        landed = response.request["PATH_INFO"]
+        logins = {reverse("login"), reverse("admin:login")}
+        return not (response.status_code == 200 and response.redirect_chain and landed in logins)
 
     def request(self, method: str, kwargs: dict, query: str, data: dict | None):
         url = self.pattern.url(kwargs) + (f"?{query}" if query else "")
         # Logged in again after a logout (the crawl requests the logout views too).
         session = self.http.cookies.get(settings.SESSION_COOKIE_NAME)
         if session is None or not session.value:
-            self.http.force_login(self.world.manager_a)
+            self.http.force_login(self.user)
         self.stats["requests"] += 1
         try:
             response = getattr(self.http, method)(url, data or {}, follow=True)
@@ -104,6 +148,11 @@ class Crawl:
         if contains_canary(text):
             self.stats["canary hits"] += 1
             self.problems.append(f"{method.upper()} {url}: org B's canary in the response")
+        if self.barred and self._barred_but_served(response):
+            self.stats["barred pages served"] += 1
+            self.problems.append(
+                f"{method.upper()} {url}: a barred page answered {response.status_code}"
+            )
         return response.status_code, text, [status for _, status in response.redirect_chain]
 
     def compare(self, target: Target, method: str, query_pair, data) -> None:
@@ -154,9 +203,27 @@ class Crawl:
 def test_org_a_manager_cannot_reach_org_b_through(pattern, world, http_a, isolation):
     entry = ENTRIES.get(pattern.key)
     assert entry is not None, f"{pattern.key} is not in tests/crawl/registry.py"
+    _crawl(Crawl(http_a, world, pattern, isolation), entry)
+
+
+@pytest.mark.crawl
+@pytest.mark.parametrize("pattern", PATTERNS, ids=lambda p: p.key)
+def test_org_a_guard_cannot_reach_org_b_nor_another_guard_through(
+    pattern, world, http_guard, guard_isolation
+):
+    entry = GUARD_ENTRIES.get(pattern.key)
+    assert entry is not None, f"{pattern.key} is not in tests/crawl/registry.py"
+    barred = pattern.key not in GUARD_REACHABLE
+    guard_isolation["barred patterns" if barred else "guard-reachable patterns"] += 1
+    guard_isolation["barred pages served"] += 0
+    crawl = Crawl(http_guard, world, pattern, guard_isolation, user=world.guard_a, barred=barred)
+    _crawl(crawl, entry)
+
+
+def _crawl(crawl: Crawl, entry) -> None:
+    world, pattern, isolation = crawl.world, crawl.pattern, crawl.stats
     isolation["patterns"] += 1
     before = snapshot_of_b(world)
-    crawl = Crawl(http_a, world, pattern, isolation)
     targets = entry(world)
     for target in targets:
         for query_pair in [("", ""), *target.queries]:
@@ -170,7 +237,9 @@ def test_org_a_manager_cannot_reach_org_b_through(pattern, world, http_a, isolat
         crawl.problems.append(f"org B's rows changed in {changed}")
     assert not crawl.problems, "\n".join(crawl.problems)
 
-    controlled = [t for t in targets if t.own is not None]
+    # A barred page gives the guard persona no content at all (checked on every request):
+    # its own rows have nothing to show either, so there is nothing to control.
+    controlled = [t for t in targets if t.own is not None and not crawl.barred]
     if controlled:
         isolation["controls"] += 1
         assert any(crawl.control(t) for t in controlled), (

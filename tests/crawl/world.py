@@ -46,8 +46,11 @@ from tests.factories import (
     RosterRunFactory,
     ShiftFactory,
     ShiftPatternFactory,
+    ShiftPreferencesFactory,
     SiteFactory,
     SiteInductionFactory,
+    UnavailableDateFactory,
+    UnavailableWindowFactory,
     UserFactory,
 )
 
@@ -73,6 +76,18 @@ class World:
     manager_b: User
     # Non-tenant rows, model -> (org B's or the canary's row, org A's row or None).
     others: dict[type[models.Model], tuple[Any, Any]] = field(default_factory=dict)
+    # The guard persona (guards' logins): org A's dedicated guard, whose rows are A's first
+    # of each guards' model (`a()`); org A's flex guard, the other guard whose rows guard A
+    # must not reach; org B's dedicated guard.
+    guard_a: User | None = None
+    guard_a2: User | None = None
+    guard_b: User | None = None
+
+    def of_other_guard(self, model: type[models.Model]) -> Any:
+        """Org A's other guard's (the flex guard's) row of a guards' model."""
+        with all_organizations():
+            employee = Employee.all_orgs.get(org=self.org_a, user=self.guard_a2)
+            return model.all_orgs.filter(org=self.org_a, employee=employee).order_by("pk").first()
 
     def b(self, model: type[models.Model]) -> Any:
         """Org B's canary row of `model` (the first one, by id)."""
@@ -96,9 +111,30 @@ class World:
         return self.others.get(model, (None, None))[1]
 
 
-def _populate(org: Organization, tag: str, manager: User) -> None:
-    """One of everything in `org`; every text field says `tag`."""
+def _guard_login(org: Organization, username: str, tag: str) -> User:
+    return UserFactory(
+        org=org,
+        username=username,
+        first_name=tag,
+        last_name=f"{tag}Guard",
+        role=User.Role.GUARD,
+        is_staff=False,
+    )
+
+
+def _availability(org: Organization, employee: Employee, tag: str, weekday: int) -> None:
+    """A weekly window, a date and preferences of `employee` (the guards' models)."""
+    UnavailableWindowFactory(org=org, employee=employee, weekday=weekday)
+    UnavailableDateFactory(org=org, employee=employee, note=f"{tag} date off")
+    ShiftPreferencesFactory(org=org, employee=employee)
+
+
+def _populate(org: Organization, tag: str, manager: User) -> tuple[User, User]:
+    """One of everything in `org`; every text field says `tag`. Returns the logins of its
+    dedicated and its flex guard."""
     email = f"{tag.lower()}@{org.slug}.example"
+    guard_login = _guard_login(org, f"{tag.lower()}-guard@{org.slug}.example", tag)
+    flex_login = _guard_login(org, f"{tag.lower()}-flex@{org.slug}.example", tag)
     client = ClientFactory(
         org=org,
         client_name=f"{tag} Client",
@@ -116,6 +152,7 @@ def _populate(org: Organization, tag: str, manager: User) -> None:
         phone=f"{tag} 082",
         email=email,
         assigned_client=client,
+        user=guard_login,
     )
     flex = EmployeeFactory(
         org=org,
@@ -123,6 +160,7 @@ def _populate(org: Organization, tag: str, manager: User) -> None:
         last_name=f"{tag}Guard",
         employee_number=f"{tag}-2",
         email=email,
+        user=flex_login,
     )
     post = PostFactory(org=org, site=site, name=f"{tag} Gate")
     pattern = ShiftPatternFactory(org=org, post=post, name=f"{tag} Day")
@@ -136,6 +174,16 @@ def _populate(org: Organization, tag: str, manager: User) -> None:
         end=timezone.now() + dt.timedelta(days=22),
     )
     LeaveRequestFactory(org=org, employee=dedicated, note=f"{tag} leave request")
+    _availability(org, dedicated, tag, weekday=1)
+    # The flex guard's rows come second: `World.a()` is the dedicated guard's (guard A's).
+    LeaveRequestFactory(
+        org=org,
+        employee=flex,
+        note=f"{tag} flex leave request",
+        start=timezone.localdate() + dt.timedelta(days=30),
+        end=timezone.localdate() + dt.timedelta(days=31),
+    )
+    _availability(org, flex, tag, weekday=3)
     soon = timezone.now().replace(minute=0, second=0, microsecond=0) + dt.timedelta(hours=2)
     assigned = ShiftFactory(org=org, site=site, employee=dedicated, start=soon)
     open_shift = ShiftFactory(
@@ -175,6 +223,7 @@ def _populate(org: Organization, tag: str, manager: User) -> None:
             employee=flex,
             decline_reason=f"{tag} pick-up",
         )
+    return guard_login, flex_login
 
 
 class Layer:
@@ -317,8 +366,8 @@ def build_world() -> World:
     colleague_b = UserFactory(
         org=org_b, username=f"{CANARY.lower()}@bravo.example", first_name=CANARY
     )
-    _populate(org_a, "Alpha", manager_a)
-    _populate(org_b, CANARY, manager_b)
+    guard_a, guard_a2 = _populate(org_a, "Alpha", manager_a)
+    guard_b, _ = _populate(org_b, CANARY, manager_b)
 
     with use_org(org_b):  # as org B's manager's admin would write it
         b_guard = Employee.objects.order_by("pk").first()
@@ -361,7 +410,16 @@ def build_world() -> World:
         DBTaskResult: (task, None),
         LogEntry: (log_entry, None),
     }
-    return World(org_a=org_a, org_b=org_b, manager_a=manager_a, manager_b=manager_b, others=others)
+    return World(
+        org_a=org_a,
+        org_b=org_b,
+        manager_a=manager_a,
+        manager_b=manager_b,
+        others=others,
+        guard_a=guard_a,
+        guard_a2=guard_a2,
+        guard_b=guard_b,
+    )
 
 
 @pytest.fixture
@@ -370,6 +428,14 @@ def http_a(world) -> HttpClient:
     does by default: the crawl tests scoping, not CSRF)."""
     http = HttpClient()
     http.force_login(world.manager_a)
+    return http
+
+
+@pytest.fixture
+def http_guard(world) -> HttpClient:
+    """A test client logged in as org A's dedicated guard (the guard persona)."""
+    http = HttpClient()
+    http.force_login(world.guard_a)
     return http
 
 

@@ -1,1 +1,1 @@
-from tests.crawl.world import _module_world, http_a, world  # noqa: F401  (fixtures)
+from tests.crawl.world import _module_world, http_a, http_guard, world  # noqa: F401  (fixtures)

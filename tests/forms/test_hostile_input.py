@@ -1,9 +1,10 @@
-"""Hypothesis-generated hostile input for every form a manager can submit.
+"""Hypothesis-generated hostile input for every form a manager or a guard can submit.
 
 The manager pages' EmployeeForm (create, edit) and AssignForm, the admin add and change
 forms of Employee, Client (with its sites inline), Site, Shift and User, the admin "Assign to
-client…" action, and scheduling's StartRosterForm. Each is posted as org A's manager
-(logged in; the middleware sets the organization) with overlong strings, NUL, RTL and other
+client…" action, and scheduling's StartRosterForm, as org A's manager; the guards' leave,
+weekly window, date and preferences forms as org A's guard. Each is posted logged in (the
+middleware sets the organization) with overlong strings, NUL, RTL and other
 unicode, huge and negative numbers, malformed dates and times, end before start, org B's
 ids, missing ids, wrong types, missing fields and duplicates of per-organization unique
 values. For every example: no exception and no 5xx; a rejected submission (anything but a
@@ -16,6 +17,7 @@ it. An explicit valid example per form proves the accepted path is exercised too
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 
 import pytest
@@ -201,6 +203,54 @@ def test_start_roster_form_survives_hostile_input(world, http_a):
     )
     valid = {"start_date": "2027-03-01", "weeks": "1", "time_limit": "5"}
     fuzz(http_a, world, "scheduling:home", "/scheduling/", data, valid)
+
+
+# --- the guards' pages (as org A's guard) ----------------------------------------------------
+
+
+def _soon(days: int) -> str:
+    from django.utils import timezone
+
+    return (timezone.localdate() + dt.timedelta(days=days)).isoformat()
+
+
+def test_leave_form_survives_hostile_input(world, http_guard):
+    data = form(
+        start=anything(_soon(40), _soon(-1), _soon(400), "9999-12-31", junk=JUNK_DATE),
+        end=anything(_soon(41), _soon(39), _soon(4000), junk=JUNK_DATE),  # before start
+        kind=anything("annual", "sick", "family", "holiday"),
+        note=anything("Wedding", "<script>alert(1)</script>"),
+    )
+    valid = {"start": _soon(40), "end": _soon(41), "kind": "annual", "note": "<b>Wedding</b>"}
+    fuzz(http_guard, world, "guards:leave", "/me/leave/", data, valid)
+
+
+def test_weekly_window_form_survives_hostile_input(world, http_guard):
+    data = form(
+        weekday=anything("0", "6", "7", "-1", junk=JUNK_NUMBER),
+        start=anything("18:00", "22:00", "00:00", junk=JUNK_TIME),
+        end=anything("00:00", "06:00", "18:00", junk=JUNK_TIME),
+    )
+    valid = {"weekday": "5", "start": "22:00", "end": "06:00"}
+    fuzz(http_guard, world, "guards:window_add", "/me/availability/windows/", data, valid)
+
+
+def test_unavailable_date_form_survives_hostile_input(world, http_guard):
+    data = form(
+        day=anything(_soon(50), _soon(-3), _soon(367), "9999-12-31", junk=JUNK_DATE),
+        note=anything("Clinic", "<script>alert(1)</script>"),
+    )
+    valid = {"day": _soon(50), "note": "<i>Clinic</i>"}
+    fuzz(http_guard, world, "guards:date_add", "/me/availability/dates/", data, valid)
+
+
+def test_preferences_form_survives_hostile_input(world, http_guard):
+    data = form(
+        time_of_day=anything("", "days", "nights", "evenings"),
+        weekends_off=anything("on", "", "off", "true"),
+    )
+    valid = {"time_of_day": "nights", "weekends_off": "on"}
+    fuzz(http_guard, world, "guards:preferences", "/me/availability/preferences/", data, valid)
 
 
 # --- the admin -----------------------------------------------------------------------------

@@ -91,7 +91,7 @@ def _spread(guard: int, post: int | None) -> int:
     return (guard * 2654435761 + (post or 0) * 40503) % 1_000_003
 
 
-def _group_key(shift: Shift, group: bool) -> tuple:
+def group_key(shift: Shift, group: bool) -> tuple:
     """Slots with the same key are interchangeable (with `group`; otherwise each its own)."""
     if not group:
         return (shift.id,)
@@ -147,7 +147,7 @@ class WeekModel:
         # members are sorted by what filling them gains, so the first ones are filled first.
         groups: dict[tuple, list[Shift]] = defaultdict(list)
         for shift in slots:
-            groups[_group_key(shift, group)].append(shift)
+            groups[group_key(shift, group)].append(shift)
         self.members: dict[int, list[Shift]] = {}
         self.lead_of: dict[int, int] = {}
         for members in groups.values():

@@ -21,7 +21,14 @@ from dataclasses import dataclass
 from ortools.sat.python import cp_model
 
 from scheduling.solver.greedy import greedy, qualified_guards
-from scheduling.solver.model import MAX_PAIRS_PER_WEEK, RANDOM_SEED, SCALE, Budget, WeekModel
+from scheduling.solver.model import (
+    MAX_PAIRS_PER_WEEK,
+    RANDOM_SEED,
+    SCALE,
+    Budget,
+    WeekModel,
+    group_key,
+)
 from scheduling.solver.problem import Problem, Roster, Shift, Week, max_free_gap
 
 HELPERS = 40  # guards freed per large-neighbourhood step
@@ -313,11 +320,9 @@ def solve_period(
     """
     weeks = {shift.week for shift in problem.open_to_fill}
     cache: dict = {}
-    pairs = sum(
-        len(qualified_guards(problem, shift, cache))
-        for shift in problem.open_to_fill
-        if shift.week in weeks
-    )
+    # The model's decisions are per group of interchangeable slots and guard.
+    groups = {group_key(shift, True): shift for shift in problem.open_to_fill}
+    pairs = sum(len(qualified_guards(problem, shift, cache)) for shift in groups.values())
     prune = pairs > MAX_PAIRS_PER_PERIOD
     model = WeekModel(problem, weeks, decided, hint, group=True, period_rules=True, prune=prune)
     if problem.rules.weekly_rest_minutes:

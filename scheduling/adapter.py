@@ -39,6 +39,12 @@ def _minutes(moment: dt.datetime) -> int:
     return int(moment.timestamp()) // 60
 
 
+def shift_kind(local_start: dt.datetime) -> str:
+    """ "night" for a shift starting at 18:00 or later or before 06:00, else "day": the kinds
+    the night and succession rules of `LabourRules` name."""
+    return "night" if local_start.hour >= 18 or local_start.hour < 6 else "day"
+
+
 def labour_rules() -> LabourRules:
     """The organization's labour rules; the defaults (unsaved) when it has none yet."""
     return LabourRules.objects.first() or LabourRules(org=require_org("Labour rules"))
@@ -88,6 +94,14 @@ def build_problem(*, start_date: dt.date, end_date: dt.date) -> Problem:
         weight_post_change=rules_row.weight_post_change,
         weight_fairness=rules_row.weight_fairness,
         weight_overtime=rules_row.weight_overtime,
+        max_consecutive_days=rules_row.max_consecutive_days,
+        max_consecutive_nights=rules_row.max_consecutive_nights,
+        min_consecutive_days=rules_row.min_consecutive_days,
+        min_consecutive_days_off=rules_row.min_consecutive_days_off,
+        max_weekends=rules_row.max_weekends,
+        forbidden_successions=(
+            frozenset({("night", "day")}) if rules_row.no_day_after_night else frozenset()
+        ),
     )
     start = _local_midnight(start_date, tz)
     end = _local_midnight(end_date, tz)
@@ -164,6 +178,14 @@ def build_problem(*, start_date: dt.date, end_date: dt.date) -> Problem:
                 fixed_guard=row.employee_id,
                 in_range=is_in_range,
                 label=f"{local_start:%a %d %b %H:%M}-{local_end:%H:%M} at {row.site.name}",
+                kind=shift_kind(local_start),
             )
         )
-    return Problem(guards=guards, shifts=shifts, weeks=weeks, rules=rules, site_names=site_names)
+    return Problem(
+        guards=guards,
+        shifts=shifts,
+        weeks=weeks,
+        rules=rules,
+        site_names=site_names,
+        horizon=(start_date.toordinal(), (end_date - dt.timedelta(days=1)).toordinal()),
+    )

@@ -195,6 +195,20 @@ class LabourRulesAdmin(TenantModelAdmin):
             },
         ),
         (
+            "Over the roster period",
+            {
+                "description": "Blank: not applied.",
+                "fields": [
+                    "max_consecutive_days",
+                    "max_consecutive_nights",
+                    "min_consecutive_days",
+                    "min_consecutive_days_off",
+                    "max_weekends",
+                    "no_day_after_night",
+                ],
+            },
+        ),
+        (
             "Roster goals (penalty points)",
             {
                 "description": "An open shift must outweigh everything else combined.",

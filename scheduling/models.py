@@ -157,6 +157,32 @@ class LabourRules(TenantModel):
         default=1, help_text="Per hour the busiest guard works above the average."
     )
     weight_overtime = models.PositiveIntegerField(default=5, help_text="Per overtime hour.")
+    # Rules over the whole roster period (blank: not applied). Setting any of them makes the
+    # optimizer plan the period as one model (`scheduling.solver.search.solve_period`).
+    max_consecutive_days = models.PositiveSmallIntegerField(
+        "max consecutive working days", null=True, blank=True
+    )
+    max_consecutive_nights = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text="A night shift starts at 18:00 or later, or before 06:00.",
+    )
+    min_consecutive_days = models.PositiveSmallIntegerField(
+        "min consecutive working days",
+        null=True,
+        blank=True,
+        help_text="Stretches touching the roster's first or last day are exempt.",
+    )
+    min_consecutive_days_off = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="2: days off come in pairs."
+    )
+    max_weekends = models.PositiveSmallIntegerField(
+        "max weekends per roster",
+        null=True,
+        blank=True,
+        help_text="A weekend counts as worked when its Saturday or Sunday is.",
+    )
+    no_day_after_night = models.BooleanField("no day shift straight after a night", default=False)
 
     class Meta(TenantModel.Meta):
         verbose_name = "labour rules"

@@ -1,4 +1,4 @@
-"""The roster solver: greedy construction, then OR-Tools CP-SAT, week by week.
+"""The roster solver: greedy construction, then OR-Tools CP-SAT, week by week or per period.
 
 Plain Python on plain data (`problem`): nothing here imports Django or the ORM;
 `scheduling.adapter` builds the `Problem` of one organization, `synthetic` random ones.
@@ -9,8 +9,13 @@ Plain Python on plain data (`problem`): nothing here imports Django or the ORM;
 3. CP-SAT (`model.WeekModel`, `search.solve_week`) solves one ISO week at a time, the weeks
    before it fixed (so rest rules across the boundary hold), hinted with the greedy completed
    on top of them: a small week as one model, a big one by large-neighbourhood search.
-4. A greedy fill pass takes any shift still fillable, the independent `checker` validates the
-   result, and it is returned unless the greedy roster scores better (by `evaluate`).
+   A problem with rules over the whole period (`Problem.spans_period`: consecutive days,
+   weekends, contracts, requests, priced cover) is one model of the whole period instead
+   (`search.solve_period`: local search, CP-SAT, neighbourhoods over days and guards), so
+   those rules hold over all of it; CP-SAT's bound on it is then the proven bound.
+4. A greedy fill pass takes any shift still fillable (week by week only), the independent
+   `checker` validates the result, and it is returned unless the greedy roster scores better
+   (by `evaluate`) and is valid.
 
 `solve` splits its time limit across the weeks by wall-clock seconds. Tests and the benchmark
 pass `deterministic_limit` (with `workers=1`) instead: CP-SAT's deterministic time, so the
@@ -24,15 +29,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from scheduling.solver.bound import open_lower_bound, open_lower_bounds
-from scheduling.solver.checker import Violation, check, explain_open_shifts
+from scheduling.solver.checker import Violation, check, explain_open_shifts, unmet_goals
 
 # Not `import greedy`: that name is the submodule (`from scheduling.solver.greedy import greedy`).
 from scheduling.solver.greedy import greedy as greedy_roster
 from scheduling.solver.model import Budget
 from scheduling.solver.problem import (
     HOUR,
+    Contract,
     Guard,
     Problem,
+    Request,
     Roster,
     Rules,
     Score,
@@ -40,13 +47,15 @@ from scheduling.solver.problem import (
     Week,
     evaluate,
 )
-from scheduling.solver.search import solve_week
+from scheduling.solver.search import solve_period, solve_week
 
 __all__ = [
     "HOUR",
+    "Contract",
     "Guard",
     "Problem",
     "Progress",
+    "Request",
     "Roster",
     "Rules",
     "Score",
@@ -60,6 +69,7 @@ __all__ = [
     "explain_open_shifts",
     "open_lower_bound",
     "solve",
+    "unmet_goals",
 ]
 
 
@@ -82,7 +92,8 @@ class SolveStats:
     final: Score | None = None
     open_lower_bound: int = 0  # proven: no valid roster has fewer open shifts
     objective: float | None = None  # penalty points of the returned roster (`evaluate`)
-    best_bound: float | None = None  # proven bound on it: open-shift weight x open_lower_bound
+    best_bound: float | None = None  # proven bound on it: open-shift weight x open_lower_bound,
+    # or CP-SAT's bound when one model covered the period
     cpsat_objective: float | None = None  # CP-SAT's own, summed over whole-week models
     cpsat_bound: float | None = None  # ... and its bound (each week given the weeks before)
     hard_violations: int = 0  # of the returned roster, by the checker
@@ -169,6 +180,18 @@ def solve(
         deadline = time_limit - 2 * stats.greedy_seconds
     else:
         deadline = deterministic_limit
+    period = problem.spans_period and bool(weeks)
+    if period:
+        # Rules over the whole period: one model of all of it (see `search.solve_period`).
+        def improved_to(value: float, proven: float) -> None:
+            gap = abs(value - proven) / max(1.0, abs(value))
+            report("Optimising the period", {**base, **decided}, stats.open_lower_bound, gap)
+
+        result = solve_period(problem, decided, base, deadline, budget, improved_to)
+        decided.update(result.roster)
+        stats.week_status.append(result.status)
+        stats.cpsat_objective, stats.cpsat_bound = result.objective, result.best_bound
+        weeks, complete = [], False
     for index, week in enumerate(weeks):
         remaining = deadline - budget.elapsed()
         share = remaining / (len(weeks) - index)
@@ -199,18 +222,36 @@ def solve(
     if complete:
         stats.cpsat_objective, stats.cpsat_bound = objective, bound
 
-    improved = greedy_roster(problem, start=decided)
+    # A last greedy fill takes any shift still fillable; not after a period model, whose
+    # roster is already priced as a whole (a filled slot might break a minimum stretch).
+    improved = {**base, **decided} if period else greedy_roster(problem, start=decided)
     rejected = check(problem, improved)
     stats.optimizer_violations = len(rejected)
     score = evaluate(problem, improved)
-    # Never return an invalid roster (that would be a solver bug, which the tests catch).
-    if not rejected and score.objective <= stats.greedy.objective:
+    # Never return an invalid roster (that would be a solver bug, which the tests catch);
+    # the greedy leaves minimum-type period rules to CP-SAT, so it may be the invalid one.
+    greedy_valid = period is False or not check(problem, base)
+    if not rejected and (score.objective <= stats.greedy.objective or not greedy_valid):
         best_roster, best_score, stats.used = improved, score, "optimizer"
     else:
         best_roster, best_score, stats.used = base, stats.greedy, "greedy"
     stats.final = best_score
     stats.objective = best_score.objective
-    stats.best_bound = float(problem.rules.weight_open_shift * stats.open_lower_bound)
+    # Each open shift the flow bound proves costs at least the cheapest required slot.
+    cheapest = min(
+        (
+            problem.open_weight(shift)
+            for shift in problem.open_to_fill
+            if problem.open_weight(shift)
+        ),
+        default=problem.rules.weight_open_shift,
+    )
+    stats.best_bound = float(cheapest * stats.open_lower_bound)
+    if period and stats.cpsat_bound is not None and not problem.rules.weight_post_change:
+        # The model prices every goal `evaluate` does, up to what fixed shifts contribute
+        # (the same in every roster): that offset carries CP-SAT's bound over.
+        offset = score.objective - (stats.cpsat_objective or 0.0)
+        stats.best_bound = max(stats.best_bound, stats.cpsat_bound + offset)
     stats.hard_violations = len(check(problem, best_roster))
     stats.seconds = time.monotonic() - began
     report("Done", best_roster, stats.open_lower_bound, stats.gap)

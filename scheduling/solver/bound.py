@@ -46,11 +46,12 @@ def open_lower_bounds(problem: Problem) -> dict[int, int]:
         fixed_days[guard_id].append((day, minutes))
     shifts_by_week: dict[int, list[Shift]] = defaultdict(list)
     for shift in problem.open_to_fill:
-        shifts_by_week[shift.week].append(shift)
+        if problem.open_weight(shift):  # optional slots (over-cover) may stay open for free
+            shifts_by_week[shift.week].append(shift)
     bounds: dict[int, int] = {}
     for week, shifts in shifts_by_week.items():
-        # A class key: the qualifications, then the fixed week's minutes (index 5) and the
-        # fixed (day, minutes) loads (index 6).
+        # A class key: the qualifications, then the fixed week's minutes (index 6) and the
+        # fixed (day, minutes) loads (index 7).
         classes: dict[tuple, list[Guard]] = defaultdict(list)
         for guard in problem.guards:
             classes[
@@ -60,6 +61,7 @@ def open_lower_bounds(problem: Problem) -> dict[int, int]:
                     guard.firearm_expires,
                     guard.inducted_sites,
                     guard.absences,
+                    guard.contract,
                     fixed_week_minutes[(guard.id, week)],
                     tuple(sorted(fixed_days.get(guard.id, ()))),
                 )
@@ -67,7 +69,16 @@ def open_lower_bounds(problem: Problem) -> dict[int, int]:
         groups: dict[tuple, int] = defaultdict(int)  # identical shifts -> how many
         for shift in shifts:
             site = shift.site if shift.induction else None
-            key = (shift.start, shift.end, shift.grade, shift.armed, site, shift.day, shift.end_day)
+            key = (
+                shift.start,
+                shift.end,
+                shift.grade,
+                shift.armed,
+                site,
+                shift.day,
+                shift.end_day,
+                shift.kind,
+            )
             groups[key] += 1
         node: dict[tuple, int] = {}
 
@@ -77,7 +88,7 @@ def open_lower_bounds(problem: Problem) -> dict[int, int]:
             return node[key]
 
         arcs: list[tuple[int, int, int]] = []  # (tail, head, capacity)
-        for index, ((start, end, grade, armed, site, day, end_day), count) in enumerate(
+        for index, ((start, end, grade, armed, site, day, end_day, kind), count) in enumerate(
             groups.items()
         ):
             minutes = end - start
@@ -93,6 +104,7 @@ def open_lower_bounds(problem: Problem) -> dict[int, int]:
                 grade=grade,
                 armed=armed,
                 induction=site is not None,
+                kind=kind,
             )
             arcs.append((number(("group", index)), SINK, count))
             for key, members in classes.items():
@@ -108,7 +120,7 @@ def open_lower_bounds(problem: Problem) -> dict[int, int]:
         for class_day in [key for key in node if key[0] == "class day"]:
             _, key, minutes, day = class_day
             class_size = len(classes[key])
-            fixed_on = dict(key[6])
+            fixed_on = dict(key[7])
             arcs.append(
                 (
                     number(("class duration", key, minutes)),
@@ -119,7 +131,7 @@ def open_lower_bounds(problem: Problem) -> dict[int, int]:
             )
             if (key, minutes) not in durations:
                 durations.add((key, minutes))
-                room = rules.weekly_cap_minutes - key[5]
+                room = rules.weekly_cap_minutes - key[6]
                 arcs.append(
                     (
                         number(("class", key)),
@@ -131,7 +143,7 @@ def open_lower_bounds(problem: Problem) -> dict[int, int]:
         for key, minutes in durations:
             shortest[key] = min(shortest.get(key, minutes), minutes)
         for key, minutes in shortest.items():
-            room = rules.weekly_cap_minutes - key[5]
+            room = rules.weekly_cap_minutes - key[6]
             arcs.append(
                 (SOURCE, number(("class", key)), len(classes[key]) * max(0, room // minutes))
             )

@@ -23,6 +23,7 @@ from scheduling.solver.problem import (
     max_free_gap,
     preference_tier,
     scarcity,
+    weekend_of,
 )
 
 # Within a tier, the best of the first SAMPLE feasible guards (in scarcity order) is taken:
@@ -31,15 +32,27 @@ SAMPLE = 24
 
 
 class GuardState:
-    """What one guard already works: busy intervals (sorted), minutes per day and week."""
+    """What one guard already works: busy intervals (sorted), minutes per day and week, and
+    for the period rules the kinds worked per day, the period's minutes and shifts per kind."""
 
-    __slots__ = ("busy", "day_minutes", "posts", "week_minutes")
+    __slots__ = (
+        "busy",
+        "day_minutes",
+        "kind_count",
+        "kinds_on",
+        "period_minutes",
+        "posts",
+        "week_minutes",
+    )
 
     def __init__(self) -> None:
         self.busy: list[tuple[int, int]] = []
         self.day_minutes: dict[int, int] = defaultdict(int)
         self.week_minutes: dict[int, int] = defaultdict(int)
         self.posts: set[int] = set()
+        self.kinds_on: dict[int, set[str]] = defaultdict(set)  # day -> kinds started on it
+        self.period_minutes = 0  # in-range shifts only
+        self.kind_count: dict[str, int] = defaultdict(int)  # in-range shifts only
 
     def add(self, shift: Shift) -> None:
         insort(self.busy, (shift.start, shift.end))
@@ -47,6 +60,26 @@ class GuardState:
         self.week_minutes[shift.week] += shift.minutes
         if shift.post is not None:
             self.posts.add(shift.post)
+        self.kinds_on[shift.day].add(shift.kind)
+        if shift.in_range:
+            self.period_minutes += shift.minutes
+            self.kind_count[shift.kind] += 1
+
+    def run_through(self, day: int, counts) -> int:
+        """The stretch of consecutive days `counts(kinds)` accepts that `day` would join."""
+        length, before, after = 1, day - 1, day + 1
+        while before in self.kinds_on and counts(self.kinds_on[before]):
+            length, before = length + 1, before - 1
+        while after in self.kinds_on and counts(self.kinds_on[after]):
+            length, after = length + 1, after + 1
+        return length
+
+    def weekends(self) -> set[int]:
+        return {
+            weekend
+            for day, kinds in self.kinds_on.items()
+            if kinds and (weekend := weekend_of(day)) is not None
+        }
 
 
 class RosterState:
@@ -55,6 +88,8 @@ class RosterState:
     def __init__(self, problem: Problem, roster: Roster) -> None:
         self.problem = problem
         self.rules = problem.rules
+        self.period_rules = problem.spans_period
+        self.limits = {g.id: problem.limits(g.id) for g in problem.guards}
         self.guards: dict[int, GuardState] = {g.id: GuardState() for g in problem.guards}
         for shift in problem.shifts:
             guard_id = roster.get(shift.id, shift.fixed_guard)
@@ -83,6 +118,46 @@ class RosterState:
             ]
             inside.append((shift.start, shift.end))
             if max_free_gap(inside, week.start, week.end) < rules.weekly_rest_minutes:
+                return False
+        return not self.period_rules or self._period_rules_allow(guard, shift)
+
+    def _period_rules_allow(self, guard: Guard, shift: Shift) -> bool:
+        """The maximum-type period rules (the minimum-type ones are left to CP-SAT)."""
+        rules, state, limits = self.rules, self.guards[guard.id], self.limits[guard.id]
+        if shift.in_range:
+            room = limits.max_minutes
+            if room is not None and state.period_minutes + shift.minutes > room:
+                return False
+            most = limits.max_shifts.get(shift.kind)
+            if most is not None and state.kind_count[shift.kind] + 1 > most:
+                return False
+        forbidden = rules.forbidden_successions
+        if forbidden:
+            if any(
+                (kind, shift.kind) in forbidden for kind in state.kinds_on.get(shift.day - 1, ())
+            ):
+                return False
+            if any(
+                (shift.kind, kind) in forbidden for kind in state.kinds_on.get(shift.day + 1, ())
+            ):
+                return False
+        if (
+            limits.max_consecutive_days is not None
+            and state.run_through(shift.day, bool) > limits.max_consecutive_days
+        ):
+            return False
+        nights = rules.night_kinds
+        if (
+            limits.max_consecutive_nights is not None
+            and shift.kind in nights
+            and state.run_through(shift.day, lambda kinds: bool(kinds & nights))
+            > limits.max_consecutive_nights
+        ):
+            return False
+        weekend = weekend_of(shift.day)
+        if limits.max_weekends is not None and weekend is not None and shift.in_range:
+            worked = state.weekends()
+            if weekend not in worked and len(worked) + 1 > limits.max_weekends:
                 return False
         return True
 
@@ -152,10 +227,11 @@ def greedy(problem: Problem, start: Roster | None = None, weeks: set[int] | None
             roster[shift_id] = guard_id
     state = RosterState(problem, roster)
     cache: dict = {}
+    # Optional slots (over-cover, open weight 0) only cost when filled: left to CP-SAT.
     todo = [
         s
         for s in problem.open_to_fill
-        if roster.get(s.id) is None and (weeks is None or s.week in weeks)
+        if roster.get(s.id) is None and (weeks is None or s.week in weeks) and s.open_weight != 0
     ]
     # Week by week; in a week the shifts fewest guards can work first (they are where open
     # shifts appear), then in start order.

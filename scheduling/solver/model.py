@@ -11,9 +11,18 @@ of the roster is a family of constraints over them, stated by its own method:
 - `_daily_hours`, `_weekly_hours`: the daily cap and the weekly cap (ordinary + overtime);
 - `add_weekly_rest`: the weekly rest, stated lazily for the guards who need it (the search
   adds it when a solution lacks it);
+- the period rules, which the search states when the model covers the whole period:
+  `_forbidden_successions`, `_max_consecutive_days`, `_max_consecutive_nights`,
+  `_min_consecutive_days`, `_min_consecutive_days_off`, `_max_weekends`,
+  `_contract_minutes`, `_contract_shifts_per_kind`;
 - `_objective`: the soft goals (off-client work, overtime, uneven hours, post changes) as
   `soft_terms`, in penalty points x SCALE; the open shifts (`open_shifts`) weigh
-  `weight_open_shift` points each.
+  `weight_open_shift` points each; `_cover` prices open and filled slots of a post with a
+  headcount (under- and over-cover), `_requests` the guards' wishes.
+
+With `group`, identical slots (a post needing several guards at once) are one decision with a
+capacity instead of interchangeable shifts: `works[guard, slot]` is then "works one of the
+slots", which removes the symmetry between them.
 
 Everything outside the model (fixed shifts, earlier weeks, shifts of this week outside a
 neighbourhood) is `context`: it narrows the candidates and the room each guard has left.
@@ -22,13 +31,22 @@ neighbourhood) is `context`: it narrows the candidates and the room each guard h
 from __future__ import annotations
 
 import time
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
 from scheduling.solver.greedy import GuardState, qualified_guards
-from scheduling.solver.problem import HOUR, Problem, Roster, Shift, max_free_gap, preference_tier
+from scheduling.solver.problem import (
+    HOUR,
+    Problem,
+    Roster,
+    Shift,
+    max_free_gap,
+    preference_tier,
+    weekend_of,
+)
 
 # Objective scale: penalty points are per hour for fairness and overtime, so CP-SAT works in
 # points x 60 with minutes as integers.
@@ -73,29 +91,71 @@ def _spread(guard: int, post: int | None) -> int:
     return (guard * 2654435761 + (post or 0) * 40503) % 1_000_003
 
 
+def group_key(shift: Shift, group: bool) -> tuple:
+    """Slots with the same key are interchangeable (with `group`; otherwise each its own)."""
+    if not group:
+        return (shift.id,)
+    return (
+        shift.site,
+        shift.client,
+        shift.start,
+        shift.end,
+        shift.day,
+        shift.end_day,
+        shift.week,
+        shift.grade,
+        shift.armed,
+        shift.induction,
+        shift.post,
+        shift.kind,
+    )
+
+
 class WeekModel:
-    """CP-SAT model of one week's undecided shifts; everything in `decided` is fixed.
+    """CP-SAT model of the undecided shifts of `week` (one week, or a set of weeks: the whole
+    period); everything in `decided` is fixed.
 
     Built once, solved in two phases by the search: first the open shifts alone (the dominant
     goal, which CP-SAT settles quickly), then, with "open <= that" added, the full weighted
-    objective. The weekly rest is added lazily per guard (`add_weekly_rest`).
+    objective. The weekly rest is added lazily per guard (`add_weekly_rest`). With
+    `period_rules` the rules spanning the roster period are stated too (the model must then
+    cover the whole period, or they would hold piecewise only).
     """
 
     def __init__(
         self,
         problem: Problem,
-        week: int,
+        week: int | set[int],
         decided: Roster,
         hint: Roster | None = None,
         subset: set[int] | None = None,
+        *,
+        group: bool = False,
+        period_rules: bool = False,
+        prune: bool = True,
     ) -> None:
-        self.problem, self.week, self.rules = problem, week, problem.rules
-        self.shifts = [
+        self.problem, self.rules = problem, problem.rules
+        self.weeks = {week} if isinstance(week, int) else set(week)
+        self.week = min(self.weeks) if self.weeks else 0
+        slots = [
             shift
             for shift in problem.open_to_fill
-            if shift.week == week and (subset is None or shift.id in subset)
+            if shift.week in self.weeks and (subset is None or shift.id in subset)
         ]
-        in_model = {shift.id for shift in self.shifts}
+        in_model = {shift.id for shift in slots}
+        # Interchangeable slots form one group, led by its first slot (`self.shifts`); the
+        # members are sorted by what filling them gains, so the first ones are filled first.
+        groups: dict[tuple, list[Shift]] = defaultdict(list)
+        for shift in slots:
+            groups[group_key(shift, group)].append(shift)
+        self.members: dict[int, list[Shift]] = {}
+        self.lead_of: dict[int, int] = {}
+        for members in groups.values():
+            members.sort(key=lambda s: (-(problem.open_weight(s) - s.fill_weight), s.id))
+            self.members[members[0].id] = members
+            for member in members:
+                self.lead_of[member.id] = members[0].id
+        self.shifts = [members[0] for members in self.members.values()]
         # What each guard works outside the model.
         self.context: dict[int, GuardState] = defaultdict(GuardState)
         for shift in problem.shifts:
@@ -104,22 +164,40 @@ class WeekModel:
                 self.context[guard].add(shift)
 
         self.model = cp_model.CpModel()
-        self.works: dict[tuple[int, int], cp_model.IntVar] = {}  # (guard, shift id)
+        self.works: dict[tuple[int, int], cp_model.IntVar] = {}  # (guard, lead shift id)
         self.shifts_of: dict[int, list[Shift]] = defaultdict(list)  # guard's candidate shifts
-        self.open_terms: list = []  # one per shift: 1 when nobody works it
+        self.open_terms: list = []  # per group: its open slots (optional slots excluded)
+        self.open_cost_terms: list = []  # per group: the points its open and filled slots cost
         self.soft_terms: list = []
         # Auxiliary variables, and what `hint` needs to hint them from an assignment.
-        self.minutes_aux: list[tuple[cp_model.IntVar, int, int]] = []  # var, guard, threshold
+        self.minutes_aux: list[tuple[cp_model.IntVar, int, int, int]] = []  # var, guard, week,
+        # threshold
         self.any_aux: list[tuple[cp_model.IntVar, int, list[int]]] = []  # var >= OR(works[..])
         self.none_aux: list[tuple[cp_model.IntVar, int, list[int]]] = []  # var -> NOR(works..)
+        self.curve_aux: list[tuple[cp_model.IntVar, int, list[int]]] = []  # var, lead, by count
         self.rest_guards: set[int] = set()  # guards whose weekly rest is stated
+        self._day_vars: dict[tuple, object] = {}
 
         candidates = self._qualifications()
-        self._one_guard_per_shift(self._few_candidates(candidates, hint or {}))
+        if prune:
+            candidates = self._few_candidates(candidates, hint or {})
+        self._one_guard_per_shift(candidates)
         self._no_overlap_and_rest_between_shifts()
         self._daily_hours()
         self._weekly_hours()
+        if period_rules:
+            self._forbidden_successions()
+            self._max_consecutive_days()
+            self._max_consecutive_nights()
+            self._min_consecutive_days()
+            self._min_consecutive_days_off()
+            self._max_weekends()
+            self._contract_minutes()
+            self._contract_shifts_per_kind()
         self._objective()
+        self._cover()
+        if period_rules:
+            self._requests()
 
     # --- the decisions ----------------------------------------------------------------------
 
@@ -182,8 +260,8 @@ class WeekModel:
         return kept
 
     def _one_guard_per_shift(self, candidates: dict[int, list[int]]) -> None:
-        """A `works` variable per candidate; at most one guard works a shift, else it is
-        open."""
+        """A `works` variable per candidate; at most one guard works a shift (a group: at most
+        its size), else it is open."""
         for shift in self.shifts:
             workers = []
             for guard in candidates[shift.id]:
@@ -191,10 +269,20 @@ class WeekModel:
                 self.works[(guard, shift.id)] = works
                 workers.append(works)
                 self.shifts_of[guard].append(shift)
-            self.model.add_at_most_one(workers)
-            self.open_terms.append(1 - sum(workers))
+            size = len(self.members[shift.id])
+            if size == 1:
+                self.model.add_at_most_one(workers)
+            else:
+                self.model.add(sum(workers) <= size)
         for shifts in self.shifts_of.values():
             shifts.sort(key=lambda shift: shift.start)
+
+    def _works_by_lead(self) -> dict[int, list]:
+        """Per group (its lead shift id): the ((guard, lead), works) pairs."""
+        by_lead: dict[int, list] = defaultdict(list)
+        for key, works in self.works.items():
+            by_lead[key[1]].append((key, works))
+        return by_lead
 
     # --- hard rules -------------------------------------------------------------------------
 
@@ -208,9 +296,16 @@ class WeekModel:
         rest = self.rules.min_rest_minutes
         for guard, shifts in self.shifts_of.items():
             seen: set[tuple[int, ...]] = set()
+            longest = max(shift.minutes for shift in shifts) + rest
+            starts = [shift.start for shift in shifts]
             for shift in shifts:
+                # Sorted by start: the clique lies between start - longest and start.
+                low = bisect_left(starts, shift.start - longest)
+                high = bisect_right(starts, shift.start)
                 clique = tuple(
-                    other.id for other in shifts if other.start <= shift.start < other.end + rest
+                    other.id
+                    for other in shifts[low:high]
+                    if other.start <= shift.start < other.end + rest
                 )
                 if len(clique) > 1 and clique not in seen:
                     seen.add(clique)
@@ -231,72 +326,243 @@ class WeekModel:
                         <= room
                     )
 
-    def _week_minutes(self, guard: int) -> tuple[cp_model.LinearExpr, int, int]:
-        """The guard's minutes this week: worked (an expression), at most, and fixed."""
-        fixed = self._fixed(guard).week_minutes[self.week]
-        shifts = self.shifts_of[guard]
+    def _week_minutes(self, guard: int, week: int) -> tuple[cp_model.LinearExpr, int, int]:
+        """The guard's minutes in `week`: worked (an expression), at most, and fixed."""
+        fixed = self._fixed(guard).week_minutes[week]
+        shifts = [shift for shift in self.shifts_of[guard] if shift.week == week]
         worked = sum(shift.minutes * self.works[(guard, shift.id)] for shift in shifts) + fixed
         most = sum(shift.minutes for shift in shifts) + fixed
         return worked, most, fixed
+
+    def _guard_weeks(self, guard: int) -> list[int]:
+        return sorted({shift.week for shift in self.shifts_of[guard]})
 
     def _weekly_hours(self) -> None:
         """At most the weekly cap (ordinary hours plus overtime)."""
         cap = self.rules.weekly_cap_minutes
         for guard in self.shifts_of:
-            worked, most, _fixed = self._week_minutes(guard)
-            if most > cap:
-                self.model.add(worked <= cap)
+            for week in self._guard_weeks(guard):
+                worked, most, _fixed = self._week_minutes(guard, week)
+                if most > cap:
+                    self.model.add(worked <= cap)
 
     def add_weekly_rest(self, guards: set[int]) -> None:
-        """At least `weekly_rest_minutes` off in one stretch of the week, for `guards`.
+        """At least `weekly_rest_minutes` off in one stretch of each week, for `guards`.
 
         A longest rest starts at the week's start or at the end of a worked shift, so one
         boolean per such moment says "[moment, moment + rest) is free"; one of them must hold.
         """
-        window = self.problem.weeks.get(self.week)
-        if window is None:
-            return
-        start, end, need = window.start, window.end, self.rules.weekly_rest_minutes
+        need = self.rules.weekly_rest_minutes
         for guard in guards - self.rest_guards:
             self.rest_guards.add(guard)
-            fixed = self._fixed(guard)
-            inside = [
-                shift
-                for shift in self.shifts_of.get(guard, [])
-                if shift.start < end and shift.end > start
-            ]
-            busy = [
-                interval for interval in fixed.busy if interval[0] < end and interval[1] > start
-            ]
-            if not inside:
+            for week in sorted(self.weeks):
+                window = self.problem.weeks.get(week)
+                if window is not None:
+                    self._weekly_rest(guard, window.start, window.end, need)
+
+    def _weekly_rest(self, guard: int, start: int, end: int, need: int) -> None:
+        fixed = self._fixed(guard)
+        inside = [
+            shift
+            for shift in self.shifts_of.get(guard, [])
+            if shift.start < end and shift.end > start
+        ]
+        busy = [interval for interval in fixed.busy if interval[0] < end and interval[1] > start]
+        if not inside:
+            return
+        if max_free_gap(busy + [(shift.start, shift.end) for shift in inside], start, end) >= need:
+            return  # even working every candidate shift leaves the rest
+        moments = {start} | {shift.end for shift in inside} | {busy_end for _, busy_end in busy}
+        options = []
+        for moment in sorted(moments):
+            if moment < start or moment + need > end:
                 continue
-            if (
-                max_free_gap(busy + [(shift.start, shift.end) for shift in inside], start, end)
-                >= need
+            if any(
+                busy_start < moment + need and moment < busy_end for busy_start, busy_end in busy
             ):
-                continue  # even working every candidate shift leaves the rest
-            moments = {start} | {shift.end for shift in inside} | {busy_end for _, busy_end in busy}
-            options = []
-            for moment in sorted(moments):
-                if moment < start or moment + need > end:
+                continue
+            free = self.model.new_bool_var(f"rests_{guard}_{moment}")
+            clashing = [
+                shift.id for shift in inside if shift.start < moment + need and moment < shift.end
+            ]
+            for shift_id in clashing:
+                self.model.add_implication(free, self.works[(guard, shift_id)].Not())
+            self.none_aux.append((free, guard, clashing))
+            options.append(free)
+        if options:
+            self.model.add_bool_or(options)
+
+    # --- period rules: over the whole roster period (the model covers it) -------------------
+
+    def _any(self, guard: int, shift_ids: list[int], name: str):
+        """A boolean equal to "the guard works one of `shift_ids`" (registered for hints)."""
+        if len(shift_ids) == 1:
+            return self.works[(guard, shift_ids[0])]
+        var = self.model.new_bool_var(name)
+        literals = [self.works[(guard, shift_id)] for shift_id in shift_ids]
+        shifts = [self.problem.shift_by_id[shift_id] for shift_id in shift_ids]
+        if max(s.start for s in shifts) < min(s.end for s in shifts):
+            # They all overlap, so the guard works at most one: a sum (tighter for the LP).
+            self.model.add(var == sum(literals))
+        else:
+            self.model.add_max_equality(var, literals)
+        self.any_aux.append((var, guard, shift_ids))
+        return var
+
+    def _worked(self, guard: int, day: int, night: bool = False):
+        """1, 0 or a boolean: whether `guard` works (a night, with `night`) on `day`."""
+        key = (guard, day, night)
+        if key in self._day_vars:
+            return self._day_vars[key]
+        nights = self.rules.night_kinds
+
+        def counts(kind: str) -> bool:
+            return not night or kind in nights
+
+        if any(counts(kind) for kind in self._fixed(guard).kinds_on.get(day, ())):
+            value = 1
+        else:
+            ids = [s.id for s in self.shifts_of.get(guard, ()) if s.day == day and counts(s.kind)]
+            value = self._any(guard, ids, f"on_{guard}_{day}_{int(night)}") if ids else 0
+        self._day_vars[key] = value
+        return value
+
+    def _guard_days(self, guard: int) -> list[int]:
+        return sorted({shift.day for shift in self.shifts_of[guard]})
+
+    def _forbidden_successions(self) -> None:
+        """No shift of kind b the day after one of kind a, for each forbidden (a, b)."""
+        forbidden = self.rules.forbidden_successions
+        if not forbidden:
+            return
+        for guard, shifts in self.shifts_of.items():
+            fixed = self._fixed(guard).kinds_on
+            by_day: dict[int, list[Shift]] = defaultdict(list)
+            for shift in shifts:
+                by_day[shift.day].append(shift)
+            for shift in shifts:
+                works = self.works[(guard, shift.id)]
+                if any((kind, shift.kind) in forbidden for kind in fixed.get(shift.day - 1, ())):
+                    self.model.add(works == 0)
+                if any((shift.kind, kind) in forbidden for kind in fixed.get(shift.day + 1, ())):
+                    self.model.add(works == 0)
+                for following in by_day.get(shift.day + 1, ()):
+                    if (shift.kind, following.kind) in forbidden:
+                        self.model.add_bool_or(
+                            [works.Not(), self.works[(guard, following.id)].Not()]
+                        )
+
+    def _at_most_in_a_row(self, guard: int, most: int, night: bool) -> None:
+        days = self._guard_days(guard)
+        if not days:
+            return
+        for first in range(days[0] - most, days[-1] + 1):
+            window = [self._worked(guard, day, night) for day in range(first, first + most + 1)]
+            if any(not isinstance(term, int) for term in window):
+                self.model.add(sum(window) <= most)
+
+    def _max_consecutive_days(self) -> None:
+        """No more than the guard's max consecutive working days: every window of max + 1
+        days has a day off (days worked outside the model included)."""
+        for guard in self.shifts_of:
+            most = self.problem.limits(guard).max_consecutive_days
+            if most is not None:
+                self._at_most_in_a_row(guard, most, night=False)
+
+    def _max_consecutive_nights(self) -> None:
+        """No more than `max_consecutive_nights` days in a row with a night shift."""
+        most = self.rules.max_consecutive_nights
+        if most is None:
+            return
+        for guard in self.shifts_of:
+            self._at_most_in_a_row(guard, most, night=True)
+
+    def _forbid_short_stretches(self, guard: int, least: int, working: bool) -> None:
+        """No stretch of fewer than `least` working days (or days off, not `working`) that lies
+        inside the period: such a stretch is bounded by the other state on both sides."""
+        first, last = self.problem.period
+
+        def literal(day: int, positive: bool):
+            term = self._worked(guard, day)
+            if isinstance(term, int):
+                return bool(term) == positive  # True: the clause holds, False: drop it
+            return term if positive else term.Not()
+
+        for length in range(1, least):
+            for start in range(first + 1, last - length + 1):
+                # Forbid: other(start - 1), this(start .. start + length - 1), other(end).
+                literals = [literal(start - 1, working)]
+                literals += [literal(day, not working) for day in range(start, start + length)]
+                literals.append(literal(start + length, working))
+                if any(item is True for item in literals):
                     continue
-                if any(
-                    busy_start < moment + need and moment < busy_end
-                    for busy_start, busy_end in busy
-                ):
-                    continue
-                free = self.model.new_bool_var(f"rests_{guard}_{moment}")
-                clashing = [
-                    shift.id
-                    for shift in inside
-                    if shift.start < moment + need and moment < shift.end
+                clause = [item for item in literals if item is not False]
+                if clause:  # empty: fixed shifts alone break it, nothing to decide
+                    self.model.add_bool_or(clause)
+
+    def _min_consecutive_days(self) -> None:
+        """Working stretches inside the period last at least the guard's minimum."""
+        for guard in self.shifts_of:
+            least = self.problem.limits(guard).min_consecutive_days
+            if least is not None and least > 1:
+                self._forbid_short_stretches(guard, least, working=True)
+
+    def _min_consecutive_days_off(self) -> None:
+        """Stretches of days off inside the period last at least the guard's minimum."""
+        for guard in self.shifts_of:
+            least = self.problem.limits(guard).min_consecutive_days_off
+            if least is not None and least > 1:
+                self._forbid_short_stretches(guard, least, working=False)
+
+    def _max_weekends(self) -> None:
+        """At most the guard's max weekends worked in the period (Saturday or Sunday)."""
+        for guard, shifts in self.shifts_of.items():
+            most = self.problem.limits(guard).max_weekends
+            if most is None:
+                continue
+            fixed = {
+                weekend
+                for day, kinds in self._fixed(guard).kinds_on.items()
+                if kinds and (weekend := weekend_of(day)) is not None and self._in_period(day)
+            }
+            by_weekend: dict[int, list[int]] = defaultdict(list)
+            for shift in shifts:
+                weekend = weekend_of(shift.day)
+                if weekend is not None and weekend not in fixed:
+                    by_weekend[weekend].append(shift.id)
+            if len(fixed) + len(by_weekend) > most:
+                worked = [
+                    self._any(guard, ids, f"weekend_{guard}_{weekend}")
+                    for weekend, ids in by_weekend.items()
                 ]
-                for shift_id in clashing:
-                    self.model.add_implication(free, self.works[(guard, shift_id)].Not())
-                self.none_aux.append((free, guard, clashing))
-                options.append(free)
-            if options:
-                self.model.add_bool_or(options)
+                self.model.add(sum(worked) <= most - len(fixed))
+
+    def _in_period(self, day: int) -> bool:
+        first, last = self.problem.period
+        return first <= day <= last
+
+    def _contract_minutes(self) -> None:
+        """The guard's contract: between its min and max minutes over the period."""
+        for guard, shifts in self.shifts_of.items():
+            limits = self.problem.limits(guard)
+            if limits.min_minutes is None and limits.max_minutes is None:
+                continue
+            fixed = self._fixed(guard).period_minutes
+            worked = sum(s.minutes * self.works[(guard, s.id)] for s in shifts if s.in_range)
+            if limits.max_minutes is not None:
+                self.model.add(worked + fixed <= limits.max_minutes)
+            if limits.min_minutes is not None:
+                self.model.add(worked + fixed >= limits.min_minutes)
+
+    def _contract_shifts_per_kind(self) -> None:
+        """The guard's contract: at most so many shifts of a kind over the period."""
+        for guard, shifts in self.shifts_of.items():
+            limits = self.problem.limits(guard)
+            for kind, most in limits.max_shifts.items():
+                ids = [s.id for s in shifts if s.kind == kind and s.in_range]
+                room = most - self._fixed(guard).kind_count[kind]
+                if len(ids) > room:
+                    self.model.add(sum(self.works[(guard, sid)] for sid in ids) <= room)
 
     # --- goals ------------------------------------------------------------------------------
 
@@ -306,33 +572,34 @@ class WeekModel:
         a post (continuity). `problem.evaluate` scores a roster by the same goals."""
         rules = self.rules
         guard_by_id = self.problem.guard_by_id
-        for (guard, shift_id), works in self.works.items():
-            shift = self.problem.shift_by_id[shift_id]
-            if preference_tier(guard_by_id[guard], shift) == 2:
-                self.soft_terms.append(SCALE * rules.weight_off_client * works)
-        demand = sum(
-            shift.minutes
-            for shift in self.problem.shifts
-            if shift.in_range and shift.week == self.week
-        )
-        fair_share = demand // max(1, len(self.problem.guards))
+        if rules.weight_off_client:
+            for (guard, shift_id), works in self.works.items():
+                shift = self.problem.shift_by_id[shift_id]
+                if preference_tier(guard_by_id[guard], shift) == 2:
+                    self.soft_terms.append(SCALE * rules.weight_off_client * works)
+        demand: dict[int, int] = defaultdict(int)
+        for shift in self.problem.shifts:
+            if shift.in_range and shift.week in self.weeks:
+                demand[shift.week] += shift.minutes
+        guard_count = max(1, len(self.problem.guards))
         for guard in self.shifts_of:
-            self._minutes_above(guard, fair_share)
+            for week in self._guard_weeks(guard):
+                self._minutes_above(guard, week, demand[week] // guard_count)
             self._post_changes(guard)
 
-    def _minutes_above(self, guard: int, fair_share: int) -> None:
+    def _minutes_above(self, guard: int, week: int, fair_share: int) -> None:
         """Overtime (above the ordinary weekly hours) and minutes above the fair share."""
         rules = self.rules
-        worked, most, fixed = self._week_minutes(guard)
+        worked, most, fixed = self._week_minutes(guard, week)
         for weight, threshold, name in (
             (rules.weight_overtime, rules.max_weekly_minutes, "overtime"),
             (rules.weight_fairness, fair_share, "excess"),
         ):
             if weight and most > threshold:
-                above = self.model.new_int_var(0, most, f"{name}_{guard}")
+                above = self.model.new_int_var(0, most, f"{name}_{guard}_{week}")
                 self.model.add(above >= worked - threshold)
                 self.soft_terms.append(weight * above)
-                self.minutes_aux.append((above, guard, threshold - fixed))
+                self.minutes_aux.append((above, guard, week, threshold - fixed))
 
     def _post_changes(self, guard: int) -> None:
         """One penalty per post the guard works that they did not work before."""
@@ -351,35 +618,119 @@ class WeekModel:
             self.soft_terms.append(SCALE * rules.weight_post_change * on_post)
             self.any_aux.append((on_post, guard, shift_ids))
 
+    def _cover(self) -> None:
+        """Each group's open and filled slots, priced: a slot left open costs its open weight
+        (under-cover; `weight_open_shift` by default), a filled one its fill weight
+        (over-cover). Members are sorted by what filling them gains, so the cost of k filled
+        slots is a convex function of k."""
+        by_lead = self._works_by_lead()
+        for lead, members in self.members.items():
+            workers = [works for _key, works in by_lead.get(lead, [])]
+            weights = [self.problem.open_weight(s) for s in members]
+            required = sum(1 for weight in weights if weight)
+            plain = all(s.open_weight is None and not s.fill_weight for s in members)
+            if plain:  # today's shifts: the open ones, at weight_open_shift each
+                self.open_terms.append(len(members) - sum(workers))
+                self.open_cost_terms.append(
+                    self.rules.weight_open_shift * (len(members) - sum(workers))
+                )
+                continue
+            gains = [weight - s.fill_weight for weight, s in zip(weights, members, strict=True)]
+            usable = min(len(members), len(workers))
+            # cost(k): the points with k slots filled, the k first (most gainful) ones.
+            cost = [sum(weights) - sum(gains[:k]) for k in range(usable + 1)]
+            short = [required - min(k, required) for k in range(usable + 1)]
+            if usable == 0:
+                self.open_terms.append(short[0])
+                self.open_cost_terms.append(cost[0])
+                continue
+            filled = sum(workers)
+            # A convex curve: its cost is the highest of the lines through neighbouring points,
+            # stated on an integer (tighter for the LP than one boolean per level).
+            points = self.model.new_int_var(min(cost), max(cost), f"cover_{lead}")
+            missing = self.model.new_int_var(0, short[0], f"short_{lead}")
+            for k in range(usable):
+                slope = cost[k + 1] - cost[k]
+                self.model.add(points >= cost[k] + slope * (filled - k))
+                self.model.add(missing >= short[k] + (short[k + 1] - short[k]) * (filled - k))
+            self.curve_aux.append((points, lead, cost))
+            self.curve_aux.append((missing, lead, short))
+            self.open_terms.append(missing)
+            self.open_cost_terms.append(points)
+
+    def _requests(self) -> None:
+        """The guards' wishes: a wanted shift (kind, day) missed, or a wanted day or shift off
+        worked, costs the request's weight."""
+        for index, request in enumerate(self.problem.requests):
+            guard = request.guard
+            ids = [
+                s.id
+                for s in self.shifts_of.get(guard, ())
+                if s.day == request.day and (request.kind is None or s.kind == request.kind)
+            ]
+            fixed_kinds = self._fixed(guard).kinds_on.get(request.day, set())
+            fixed = bool(fixed_kinds) if request.kind is None else request.kind in fixed_kinds
+            if fixed or not ids:
+                continue  # decided outside the model (`evaluate` counts it)
+            works = self._any(guard, ids, f"request_{index}")
+            penalty = (1 - works) if request.on else works
+            self.soft_terms.append(SCALE * request.weight * penalty)
+
     def open_shifts(self) -> cp_model.LinearExpr:
         return sum(self.open_terms)
 
     def weighted_objective(self) -> cp_model.LinearExpr:
-        """Every goal: the open shifts at their weight, then the soft terms."""
-        return SCALE * self.rules.weight_open_shift * self.open_shifts() + sum(self.soft_terms)
+        """Every goal: the open (and over-covered) slots at their weights, then the soft
+        terms."""
+        return SCALE * sum(self.open_cost_terms) + sum(self.soft_terms)
 
     # --- solving ----------------------------------------------------------------------------
+
+    def chosen(self, roster: Roster) -> set[tuple[int, int]]:
+        """The (guard, lead shift id) pairs `roster` assigns inside the model."""
+        return {
+            (guard, self.lead_of[shift_id])
+            for shift_id, guard in roster.items()
+            if guard is not None
+            and shift_id in self.lead_of
+            and (guard, self.lead_of[shift_id]) in self.works
+        }
 
     def hint(self, roster: Roster) -> None:
         """Hint every variable from `roster` (a complete hint lets CP-SAT start from it)."""
         model = self.model
         model.clear_hints()
-        chosen = {
-            (guard, shift_id)
-            for shift_id, guard in roster.items()
-            if guard is not None and (guard, shift_id) in self.works
-        }
+        chosen = self.chosen(roster)
         for key, works in self.works.items():
             model.add_hint(works, key in chosen)
-        minutes: dict[int, int] = defaultdict(int)
+        minutes: dict[tuple[int, int], int] = defaultdict(int)
+        count: dict[int, int] = defaultdict(int)
         for guard, shift_id in chosen:
-            minutes[guard] += self.problem.shift_by_id[shift_id].minutes
-        for var, guard, threshold in self.minutes_aux:
-            model.add_hint(var, max(0, minutes[guard] - threshold))
+            shift = self.problem.shift_by_id[shift_id]
+            minutes[(guard, shift.week)] += shift.minutes
+            count[shift_id] += 1
+        for var, guard, week, threshold in self.minutes_aux:
+            model.add_hint(var, max(0, minutes[(guard, week)] - threshold))
         for var, guard, shift_ids in self.any_aux:
             model.add_hint(var, any((guard, shift_id) in chosen for shift_id in shift_ids))
         for var, guard, shift_ids in self.none_aux:
             model.add_hint(var, not any((guard, shift_id) in chosen for shift_id in shift_ids))
+        for var, lead, by_count in self.curve_aux:
+            model.add_hint(var, by_count[min(count[lead], len(by_count) - 1)])
+
+    def roster_from(self, value) -> Roster:
+        """The slots' roster from `value(works variable) -> bool`: each group's guards take
+        its first slots."""
+        roster: Roster = {}
+        taken: dict[int, list[int]] = defaultdict(list)
+        for (guard, lead), works in self.works.items():
+            if value(works):
+                taken[lead].append(guard)
+        for lead, members in self.members.items():
+            guards = sorted(taken.get(lead, []))
+            for index, member in enumerate(members):
+                roster[member.id] = guards[index] if index < len(guards) else None
+        return roster
 
     def solve(
         self, objective: cp_model.LinearExpr, limit: float, budget: Budget
@@ -394,12 +745,8 @@ class WeekModel:
         budget.charge(solver)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return None, None, None, solver.status_name(status)
-        roster: Roster = {shift.id: None for shift in self.shifts}
-        for (guard, shift_id), works in self.works.items():
-            if solver.boolean_value(works):
-                roster[shift_id] = guard
         return (
-            roster,
+            self.roster_from(solver.boolean_value),
             solver.objective_value,
             solver.best_objective_bound,
             solver.status_name(status),

@@ -34,10 +34,79 @@ class Rules:
     weight_post_change: int = 3
     weight_fairness: int = 1
     weight_overtime: int = 5
+    # Rules over the whole roster period (None or empty: not applied). A day counts as
+    # worked when a shift starts on it; min-stretch rules exempt a stretch touching the
+    # period's first or last day (it may continue outside the period).
+    max_consecutive_days: int | None = None
+    max_consecutive_nights: int | None = None  # days with a shift of a `night_kinds` kind
+    night_kinds: frozenset[str] = frozenset({"night"})
+    min_consecutive_days: int | None = None
+    min_consecutive_days_off: int | None = None
+    max_weekends: int | None = None  # a weekend counts when its Saturday or Sunday is worked
+    forbidden_successions: frozenset[tuple[str, str]] = frozenset()  # (kind, next day's kind)
 
     @property
     def weekly_cap_minutes(self) -> int:
         return self.max_weekly_minutes + self.max_weekly_overtime_minutes
+
+    @property
+    def spans_period(self) -> bool:
+        return bool(
+            self.forbidden_successions
+            or any(
+                value is not None
+                for value in (
+                    self.max_consecutive_days,
+                    self.max_consecutive_nights,
+                    self.min_consecutive_days,
+                    self.min_consecutive_days_off,
+                    self.max_weekends,
+                )
+            )
+        )
+
+
+@dataclass(frozen=True)
+class Contract:
+    """A guard's contract for the roster period; None: the organization's rule applies."""
+
+    min_minutes: int | None = None
+    max_minutes: int | None = None
+    max_shifts: tuple[tuple[str, int], ...] = ()  # (kind, most shifts of it in the period)
+    max_consecutive_days: int | None = None
+    min_consecutive_days: int | None = None
+    min_consecutive_days_off: int | None = None
+    max_weekends: int | None = None
+
+    def max_shifts_of(self, kind: str) -> int | None:
+        return dict(self.max_shifts).get(kind)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The period rules one guard works under: the contract where it says, else the
+    organization's (`Problem.limits`). The checker merges them by its own code."""
+
+    max_consecutive_days: int | None
+    max_consecutive_nights: int | None
+    min_consecutive_days: int | None
+    min_consecutive_days_off: int | None
+    max_weekends: int | None
+    min_minutes: int | None
+    max_minutes: int | None
+    max_shifts: dict[str, int]
+
+
+@dataclass(frozen=True)
+class Request:
+    """A guard's wish, soft: `weight` points when it is not met. `on`: wants to work a shift
+    of `kind` (None: any) on `day`; not `on`: wants that shift (None: the whole day) off."""
+
+    guard: int
+    day: int  # local date ordinal
+    kind: str | None
+    on: bool
+    weight: int
 
 
 @dataclass(frozen=True)
@@ -54,6 +123,7 @@ class Guard:
     # 18:00"), for the checker and the open-shift explanation. The builder puts each span in
     # `absences` too, which is what the solvers read.
     unavailable: tuple[tuple[int, int, str], ...] = ()
+    contract: Contract | None = None
 
     @property
     def is_flex(self) -> bool:
@@ -77,6 +147,11 @@ class Shift:
     fixed_guard: int | None = None  # published or pinned: kept as it is
     in_range: bool = True  # False: a fixed shift just outside the range (counts for rules)
     label: str = ""  # "Tue 03 Mar 18:00-06:00 at Main Gate", in the organization's time
+    kind: str = ""  # "day", "night", ...: what succession and night rules and contracts name
+    # Cover: the points an open slot costs (None: `Rules.weight_open_shift`; 0: an optional
+    # slot, i.e. over-cover, never counted as open), and the points filling it costs.
+    open_weight: int | None = None
+    fill_weight: int = 0
 
     @property
     def minutes(self) -> int:
@@ -97,10 +172,54 @@ class Problem:
     weeks: dict[int, Week]
     rules: Rules = field(default_factory=Rules)
     site_names: dict[int, str] = field(default_factory=dict)
+    requests: list[Request] = field(default_factory=list)
+    horizon: tuple[int, int] | None = None  # first and last local day; None: the shifts'
 
     def __post_init__(self) -> None:
         self.guard_by_id = {g.id: g for g in self.guards}
         self.shift_by_id = {s.id: s for s in self.shifts}
+
+    @property
+    def period(self) -> tuple[int, int]:
+        """The roster period's first and last day (date ordinals)."""
+        if self.horizon is not None:
+            return self.horizon
+        days = [shift.day for shift in self.shifts if shift.in_range] or [0]
+        return min(days), max(days)
+
+    @property
+    def spans_period(self) -> bool:
+        """Whether any rule or goal looks beyond one week: then the solver plans the whole
+        period at once instead of week by week."""
+        return (
+            self.rules.spans_period
+            or bool(self.requests)
+            or any(guard.contract is not None for guard in self.guards)
+            or any(s.open_weight is not None or s.fill_weight for s in self.shifts)
+        )
+
+    def limits(self, guard_id: int) -> Limits:
+        rules = self.rules
+        contract = self.guard_by_id[guard_id].contract or Contract()
+
+        def pick(own: int | None, org: int | None) -> int | None:
+            return own if own is not None else org
+
+        return Limits(
+            max_consecutive_days=pick(contract.max_consecutive_days, rules.max_consecutive_days),
+            max_consecutive_nights=rules.max_consecutive_nights,
+            min_consecutive_days=pick(contract.min_consecutive_days, rules.min_consecutive_days),
+            min_consecutive_days_off=pick(
+                contract.min_consecutive_days_off, rules.min_consecutive_days_off
+            ),
+            max_weekends=pick(contract.max_weekends, rules.max_weekends),
+            min_minutes=contract.min_minutes,
+            max_minutes=contract.max_minutes,
+            max_shifts=dict(contract.max_shifts),
+        )
+
+    def open_weight(self, shift: Shift) -> int:
+        return self.rules.weight_open_shift if shift.open_weight is None else shift.open_weight
 
     @property
     def open_to_fill(self) -> list[Shift]:
@@ -124,6 +243,8 @@ def is_qualified(guard: Guard, shift: Shift) -> bool:
     if shift.armed and (guard.firearm_expires is None or guard.firearm_expires < shift.end_day):
         return False
     if shift.induction and shift.site not in guard.inducted_sites:
+        return False
+    if guard.contract is not None and guard.contract.max_shifts_of(shift.kind) == 0:
         return False
     return all(not (away < shift.end and shift.start < back) for away, back in guard.absences)
 
@@ -162,25 +283,28 @@ class Score:
 
 def evaluate(problem: Problem, roster: Roster) -> Score:
     """The weighted objective of a roster: open shifts, off-client work, guards changing on a
-    post, uneven hours (above an even share of each week's demand) and overtime."""
+    post, uneven hours (above an even share of each week's demand) and overtime; and, where
+    the problem has them, filled optional slots (over-cover) and unmet requests."""
     rules = problem.rules
-    open_shifts = sum(
-        1
-        for shift in problem.shifts
-        if shift.in_range and roster.get(shift.id, shift.fixed_guard) is None
-    )
+    open_shifts = open_cost = fill_cost = 0
     off_client = 0
     guard_posts: set[tuple[int, int]] = set()  # (guard id, post) pairs worked
     posts: set[int] = set()
     week_minutes: dict[tuple[int, int], int] = defaultdict(int)  # by (guard id, week)
     demand: dict[int, int] = defaultdict(int)  # minutes to staff, by week
+    worked: set[tuple[int, int, str]] = set()  # (guard id, day, kind)
     for shift in problem.shifts:
         if not shift.in_range:
             continue
         demand[shift.week] += shift.minutes
         guard_id = roster.get(shift.id, shift.fixed_guard)
         if guard_id is None:
+            weight = problem.open_weight(shift)
+            open_cost += weight
+            open_shifts += 1 if weight else 0
             continue
+        fill_cost += shift.fill_weight
+        worked.add((guard_id, shift.day, shift.kind))
         guard = problem.guard_by_id[guard_id]
         if guard.client is not None and guard.client != shift.client:
             off_client += 1
@@ -193,13 +317,30 @@ def evaluate(problem: Problem, roster: Roster) -> Score:
     for (_guard_id, week), minutes in week_minutes.items():
         excess += max(0, minutes - demand[week] // guard_count)
         overtime += max(0, minutes - rules.max_weekly_minutes)
+    days_worked = {(guard, day) for guard, day, _kind in worked}
+    unmet = 0
+    for request in problem.requests:
+        if request.kind is None:
+            works = (request.guard, request.day) in days_worked
+        else:
+            works = (request.guard, request.day, request.kind) in worked
+        if works != request.on:
+            unmet += request.weight
     soft = (
         rules.weight_off_client * off_client
         + rules.weight_post_change * (len(guard_posts) - len(posts))
         + rules.weight_fairness * excess / HOUR
         + rules.weight_overtime * overtime / HOUR
+        + fill_cost
+        + unmet
     )
-    return Score(open_shifts, soft, rules.weight_open_shift * open_shifts + soft)
+    return Score(open_shifts, soft, open_cost + soft)
+
+
+def weekend_of(day: int) -> int | None:
+    """The Monday (date ordinal) of the week whose weekend `day` is in; None on a weekday."""
+    weekday = dt.date.fromordinal(day).weekday()
+    return day - weekday if weekday >= 5 else None
 
 
 def day_label(ordinal: int) -> str:

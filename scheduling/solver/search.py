@@ -18,8 +18,17 @@ import random
 from collections import defaultdict
 from dataclasses import dataclass
 
+from ortools.sat.python import cp_model
+
 from scheduling.solver.greedy import greedy, qualified_guards
-from scheduling.solver.model import MAX_PAIRS_PER_WEEK, SCALE, Budget, WeekModel
+from scheduling.solver.model import (
+    MAX_PAIRS_PER_WEEK,
+    RANDOM_SEED,
+    SCALE,
+    Budget,
+    WeekModel,
+    group_key,
+)
 from scheduling.solver.problem import Problem, Roster, Shift, Week, max_free_gap
 
 HELPERS = 40  # guards freed per large-neighbourhood step
@@ -266,3 +275,165 @@ def _longest_rest(fixed: list[tuple[int, int]], shifts: list[Shift], window: Wee
     return max_free_gap(
         fixed + [(shift.start, shift.end) for shift in shifts], window.start, window.end
     )
+
+
+# --- the whole period at once ---------------------------------------------------------------
+
+MAX_PAIRS_PER_PERIOD = 150_000  # above this the period model keeps a few candidates a shift
+SEED_SHARE = 0.05  # of the time: local search for a first roster that keeps every rule
+FIRST_SHARE = 0.7  # ... then CP-SAT on the whole period, for a better one and a bound
+LAST_SHARE = 0.15  # ... and at the end, from the best roster, to tighten the bound
+STEP_LIMIT = 4.0  # longest single neighbourhood solve
+START_FREE = 0.3  # share of the decisions a neighbourhood frees at first (then adapted)
+
+
+@dataclass
+class PeriodResult:
+    roster: Roster
+    objective: float | None = None  # the model's objective, penalty points
+    best_bound: float | None = None  # CP-SAT's proven bound on it (None: the model is pruned)
+    status: str = "UNKNOWN"
+    steps: int = 0
+    improvements: int = 0
+
+
+def solve_period(
+    problem: Problem,
+    decided: Roster,
+    hint: Roster,
+    limit: float,
+    budget: Budget,
+    on_improve=None,
+) -> PeriodResult:
+    """The whole period as one CP-SAT model, hinted with `hint`, improved by
+    large-neighbourhood search: rules over the period (consecutive days, weekends, contract
+    minutes) then hold over all of it, not week by week.
+
+    0. Local search (CP-SAT's feasibility jump) for SEED_SHARE of the time: a first roster.
+    1. CP-SAT on the whole model for FIRST_SHARE of the time: a roster and a proven bound.
+    2. Neighbourhoods, each the whole model with most `works` decisions fixed at the best
+       roster's values: a window of days (every guard), a subset of guards (every day), or
+       half the guards over a window twice as long, in turn, from a seeded generator. A step
+       that CP-SAT closes (optimal) grows the next one, one that times out shrinks it.
+    3. CP-SAT on the whole model again, from the best roster: a better bound, perhaps a proof.
+    Every step solves the exact model, so every roster it returns keeps every hard rule.
+    """
+    weeks = {shift.week for shift in problem.open_to_fill}
+    cache: dict = {}
+    # The model's decisions are per group of interchangeable slots and guard.
+    groups = {group_key(shift, True): shift for shift in problem.open_to_fill}
+    pairs = sum(len(qualified_guards(problem, shift, cache)) for shift in groups.values())
+    prune = pairs > MAX_PAIRS_PER_PERIOD
+    model = WeekModel(problem, weeks, decided, hint, group=True, period_rules=True, prune=prune)
+    if problem.rules.weekly_rest_minutes:
+        model.add_weekly_rest(set(model.shifts_of))
+    cp = model.model
+    cp.minimize(model.weighted_objective())
+    model.hint(hint)
+    began = budget.elapsed()
+    result = PeriodResult(
+        roster={s.id: hint.get(s.id) for members in model.members.values() for s in members}
+    )
+
+    def left() -> float:
+        return limit - (budget.elapsed() - began)
+
+    def run(
+        proto_model: cp_model.CpModel, seconds: float, local_search: bool = False
+    ) -> tuple[int, cp_model.CpSolver]:
+        solver = cp_model.CpSolver()
+        budget.configure(solver, max(0.2, seconds))
+        solver.parameters.use_ls_only = local_search
+        status = solver.solve(proto_model)
+        budget.charge(solver)
+        return status, solver
+
+    def hint_values(proto_model: cp_model.CpModel, values: list[int]) -> None:
+        proto_model.clear_hints()
+        proto_model.proto.solution_hint.vars.extend(range(len(values)))
+        proto_model.proto.solution_hint.values.extend(values)
+
+    best_values: list[int] | None = None
+    best = float("inf")
+    bound = 0.0
+    # The greedy leaves the minimum-type rules to CP-SAT, and CP-SAT's tree search can take
+    # long to find any roster that keeps them: local search (feasibility jump) first.
+    status, solver = run(cp, limit * SEED_SHARE, local_search=True)
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        best_values, best = list(solver.response_proto.solution), solver.objective_value
+        hint_values(cp, best_values)
+    status, solver = run(cp, limit * FIRST_SHARE)
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        if solver.objective_value < best:
+            best_values, best = list(solver.response_proto.solution), solver.objective_value
+        bound = solver.best_objective_bound
+    if best_values is None:
+        result.status = solver.status_name(status)
+        return result
+    result.status = solver.status_name(status)
+    if on_improve is not None:
+        on_improve(best / SCALE, bound / SCALE)
+    works_index = [var.index for var in model.works.values()]
+    guards_of = defaultdict(list)  # guard -> indices of its works variables
+    days_of = defaultdict(list)  # day -> indices
+    for (guard, lead), var in model.works.items():
+        guards_of[guard].append(var.index)
+        days_of[problem.shift_by_id[lead].day].append(var.index)
+    all_days = sorted(days_of)
+    all_guards = sorted(guards_of)
+    rng = random.Random(RANDOM_SEED)
+    free_share = START_FREE
+    kinds = ("days", "guards", "both")
+    while status != cp_model.OPTIMAL and left() > limit * LAST_SHARE + 0.5 and works_index:
+        kind = kinds[result.steps % len(kinds)]
+        result.steps += 1
+        if kind == "days":
+            span = max(1, round(len(all_days) * free_share))
+            first = rng.randrange(len(all_days) - span + 1)
+            free = {i for day in all_days[first : first + span] for i in days_of[day]}
+        elif kind == "guards":
+            chosen = rng.sample(all_guards, max(1, round(len(all_guards) * free_share)))
+            free = {i for guard in chosen for i in guards_of[guard]}
+        else:
+            span = min(len(all_days), max(1, round(len(all_days) * free_share * 2)))
+            first = rng.randrange(len(all_days) - span + 1)
+            window = set(all_days[first : first + span])
+            chosen = set(rng.sample(all_guards, max(1, len(all_guards) // 2)))
+            free = {
+                var.index
+                for (guard, lead), var in model.works.items()
+                if guard in chosen and problem.shift_by_id[lead].day in window
+            }
+        step_model = cp.clone()
+        hint_values(step_model, best_values)
+        proto = step_model.proto
+        for index in works_index:
+            if index not in free:
+                domain = proto.variables[index].domain
+                value = best_values[index]
+                domain[0] = value
+                domain[1] = value
+        step_status, step = run(step_model, min(STEP_LIMIT, left() - limit * LAST_SHARE))
+        solved = step_status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+        if solved and step.objective_value < best - 1e-9:
+            best, best_values = step.objective_value, list(step.response_proto.solution)
+            result.improvements += 1
+            if on_improve is not None:
+                on_improve(best / SCALE, bound / SCALE)
+        if step_status == cp_model.OPTIMAL:
+            free_share = min(1.0, free_share * 1.15)
+        else:
+            free_share = max(0.02, free_share / 1.15)
+    if status != cp_model.OPTIMAL and left() > 0.5:
+        hint_values(cp, best_values)
+        final_status, final = run(cp, left())
+        if final_status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            bound = max(bound, final.best_objective_bound)
+            if final.objective_value < best - 1e-9:
+                best, best_values = final.objective_value, list(final.response_proto.solution)
+            status = final_status
+    result.roster = model.roster_from(lambda var: bool(best_values[var.index]))
+    result.objective = best / SCALE
+    result.best_bound = None if prune else min(bound, best) / SCALE
+    result.status = "OPTIMAL" if result.best_bound == result.objective else "LNS"
+    return result

@@ -386,6 +386,30 @@ def test_labour_rules_are_one_per_organization(client_a, sched, observer):
     assert LabourRules.all_orgs.get(org=b["org"]).max_weekly_hours == 48
 
 
+def test_period_rules_are_edited_in_the_admin_for_the_own_organization_only(
+    client_a, sched, observer
+):
+    a, b = sched["alpha"], sched["bravo"]
+    change_url = f"/admin/scheduling/labourrules/{a['rules'].pk}/change/"
+    form = _rules_form(
+        max_consecutive_days=6, min_consecutive_days_off=2, max_weekends=2, no_day_after_night="on"
+    )
+    assert client_a.post(change_url, form).status_code == 302
+    ours = LabourRules.all_orgs.get(org=a["org"])
+    assert (ours.max_consecutive_days, ours.min_consecutive_days_off) == (6, 2)
+    assert (ours.max_weekends, ours.no_day_after_night, ours.max_consecutive_nights) == (
+        2,
+        True,
+        None,
+    )
+    theirs = LabourRules.all_orgs.get(org=b["org"])
+    assert (theirs.max_consecutive_days, theirs.no_day_after_night) == (None, False)
+    # The other organization's rules are a 404 (or a redirect away), never a form.
+    other = client_a.post(f"/admin/scheduling/labourrules/{b['rules'].pk}/change/", form)
+    assert other.status_code in (302, 404)
+    assert LabourRules.all_orgs.get(org=b["org"]).max_consecutive_days is None
+
+
 def test_manager_without_rules_adds_them_once(client_a, sched, observer):
     a = sched["alpha"]
     with use_org(a["org"]):

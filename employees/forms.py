@@ -8,6 +8,7 @@ from django.db.models import Q
 
 from clients.models import Client, Grade
 from employees.models import Employee
+from rostracore.pagination import LAST
 from rostracore.tenancy.forms import TenantModelForm
 
 FLEX_POOL_LABEL = "Flex pool — available for any client"
@@ -158,6 +159,8 @@ class EmployeeFilterForm(forms.Form):
         ),
     }
 
+    NULLABLE_SORT_FIELDS = {"hire_date", "assigned_client__client_name"}
+
     q = forms.CharField(
         label="Search",
         required=False,
@@ -196,13 +199,16 @@ class EmployeeFilterForm(forms.Form):
 
 
 class PageForm(forms.Form):
-    """The list's ?page=. Its own form, so a bad page is no error shown on the filter form:
-    the list simply opens on the first page."""
+    """The list's ?page=: a number, or "last" (rostracore.pagination.LAST). Its own form, so
+    a bad page is no error shown on the filter form: the list simply opens on the first
+    page."""
 
     # The paginator turns a page past the last one into the last page.
     page = AsciiIntegerField(required=False)
 
-    def number(self) -> int:
+    def number(self) -> int | str:
+        if self.data.get("page") == LAST:
+            return LAST
         if not self.is_valid():
             return 1
         return self.cleaned_data["page"] or 1

@@ -17,7 +17,6 @@ import zoneinfo
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models import DurationField, ExpressionWrapper, F, Q, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -25,10 +24,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from employees.forms import PageForm
 from guards import services
 from guards.forms import DeclineForm, LeaveRequestForm
 from guards.models import LeaveRequest
 from rostracore.dashboard import week_bounds
+from rostracore.pagination import CappedPaginator
 from rostracore.tenancy.access import guard_required, manager_required
 from scheduling.models import Shift
 
@@ -159,7 +160,8 @@ def requests_inbox(request: HttpRequest) -> HttpResponse:
         .select_related("employee")
         .order_by("created_at", "pk")
     )
-    page = Paginator(pending, INBOX_PAGE_SIZE).get_page(request.GET.get("page"))
+    # guards_leave_inbox (org, status, created_at) hands over the page; the count is capped.
+    page = CappedPaginator(pending, INBOX_PAGE_SIZE).get_page(PageForm(request.GET).number())
     return render(request, "guards/requests.html", {"page": page, "decline_form": DeclineForm()})
 
 

@@ -14,6 +14,11 @@ How a request is scoped:
 - Foreign-key list filters are turned into `TenantRelatedOnlyFilter`, whose choices are the
   related rows the admin's own queryset points at (a plain RelatedFieldListFilter lists
   every organization's rows).
+- Every changelist does work bounded by its page, not by the organization's size (issue 16):
+  `CappedPaginator` counts at most 10,000 rows ("10,000+"), there is no second count of
+  the unfiltered table (`show_full_result_count = False`), a related filter offers at most
+  FILTER_CHOICES choices, and the date hierarchy asks one EXISTS per year, month or day
+  shown (templatetags/tenancy_admin.py) instead of a DISTINCT over every row.
 - The delete confirmation collects related rows with `_ScopedNestedObjects`, which lists
   only the organization's rows.
 - A POSTed action naming a row the admin's queryset cannot see (another organization's, or
@@ -51,6 +56,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 from django.utils.text import capfirst
 
+from rostracore.pagination import CappedPaginator
 from rostracore.tenancy.access import is_platform
 from rostracore.tenancy.context import current_org, use_org
 from rostracore.tenancy.forms import TenantModelForm
@@ -97,8 +103,14 @@ class TenantAdminForm(TenantModelForm):
             self.instance.org = current_org()
 
 
+# A related filter lists at most this many choices (and the chosen one): 10,000 sites
+# would be a page of links nobody reads, and as many index probes per page view.
+FILTER_CHOICES = 100
+
+
 class TenantRelatedOnlyFilter(admin.RelatedFieldListFilter):
-    """Choices: the related rows that the admin's own (scoped) rows point at."""
+    """Choices: the related rows that the admin's own (scoped) rows point at, at most
+    FILTER_CHOICES of them (search finds the others), plus the chosen one."""
 
     def field_choices(self, field, request, model_admin):
         related = field.related_model
@@ -116,7 +128,13 @@ class TenantRelatedOnlyFilter(admin.RelatedFieldListFilter):
         rows = _manager_for(related).filter(Exists(used.order_by())).order_by(*ordering)
         if parents:
             rows = rows.select_related(*parents)
-        return [(row.pk, str(row)) for row in rows]
+        choices = [(row.pk, str(row)) for row in rows[:FILTER_CHOICES]]
+        chosen = self.lookup_val[0] if self.lookup_val else None
+        if chosen and str(chosen) not in {str(pk) for pk, _ in choices}:
+            row = rows.filter(pk=chosen).first() if str(chosen).isdigit() else None
+            if row is not None:
+                choices.append((row.pk, str(row)))
+        return choices
 
 
 class _ScopedNestedObjects(NestedObjects):
@@ -173,6 +191,10 @@ class TenantStackedInline(TenantInlineMixin, admin.StackedInline):
 class TenantModelAdmin(admin.ModelAdmin):
     form = TenantAdminForm
     choose_organization_template = "admin/tenancy/choose_organization.html"
+    # Bounded changelists (module docstring): the bounded date hierarchy is in this template.
+    change_list_template = "admin/tenancy/change_list.html"
+    paginator = CappedPaginator
+    show_full_result_count = False
 
     # --- reads -----------------------------------------------------------------------------
 

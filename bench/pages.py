@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/pages.py                  # data in /tmp/rostracore-bench
     ROSTRACORE_PGDATA=/some/folder .venv/bin/python bench/pages.py --requests 50
-    .venv/bin/python bench/pages.py --only "100,000" --gunicorn   # also through gunicorn
+    .venv/bin/python bench/pages.py --only "100,000 guards|platform" --gunicorn
     .venv/bin/python bench/pages.py --million        # adds a 1,120,000-shift organization
 
 Uses its own embedded PostgreSQL folder (ROSTRACORE_PGDATA, default /tmp/rostracore-bench;
@@ -360,7 +360,9 @@ def _start_gunicorn() -> subprocess.Popen:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=30, help="timed requests per page")
-    parser.add_argument("--only", default="", help="only users whose label contains this")
+    parser.add_argument(
+        "--only", default="", help="only users whose label contains this (a|b: either)"
+    )
     parser.add_argument("--pages", default="", help="only pages whose name contains this")
     parser.add_argument(
         "--gunicorn", action="store_true", help="also time the pages through gunicorn -w 3"
@@ -398,7 +400,7 @@ def main() -> None:
     connection_created.connect(_bound_statements)
     platform = User.objects.using(ALIAS).get(username=PLATFORM_USERNAME)
     users.append(("platform staff", platform, PLATFORM_PAGES, users[-1][3]))
-    users = [u for u in users if args.only in u[0]]
+    users = [u for u in users if any(part in u[0] for part in args.only.split("|"))]
     role = _check_runtime_role()
     from employees.models import Employee
     from scheduling.models import Shift

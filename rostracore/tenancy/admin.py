@@ -108,6 +108,18 @@ class TenantAdminForm(TenantModelForm):
 FILTER_CHOICES = 100
 
 
+def _sort_key(ordering):
+    """A Python sort key for rows by an admin `ordering` of field paths ("client__name")."""
+
+    def value(row, path: str):
+        for part in path.split("__"):
+            row = getattr(row, part, None)
+        return (row is None, row if row is not None else 0)
+
+    paths = [str(o).lstrip("-") for o in ordering if isinstance(o, str)]
+    return lambda row: (*(value(row, path) for path in paths), str(row), row.pk)
+
+
 class TenantRelatedOnlyFilter(admin.RelatedFieldListFilter):
     """Choices: the related rows that the admin's own (scoped) rows point at, at most
     FILTER_CHOICES of them (search finds the others), plus the chosen one."""
@@ -128,7 +140,11 @@ class TenantRelatedOnlyFilter(admin.RelatedFieldListFilter):
         rows = _manager_for(related).filter(Exists(used.order_by())).order_by(*ordering)
         if parents:
             rows = rows.select_related(*parents)
-        choices = [(row.pk, str(row)) for row in rows[:FILTER_CHOICES]]
+        # The first FILTER_CHOICES by id (the primary key's index, an EXISTS probe each, so
+        # bounded), then in the admin's order: ordering 20,000 sites by their client's name
+        # first probed every one of them (platform staff's shift changelist, 3 s).
+        first = sorted(rows.order_by("pk")[:FILTER_CHOICES], key=_sort_key(ordering))
+        choices = [(row.pk, str(row)) for row in first]
         chosen = self.lookup_val[0] if self.lookup_val else None
         if chosen and str(chosen) not in {str(pk) for pk, _ in choices}:
             row = rows.filter(pk=chosen).first() if str(chosen).isdigit() else None

@@ -1,15 +1,18 @@
-"""Benchmark: 20 managers at once against the pages, with locust, on loopback only.
+"""Benchmark: 50 managers at once against the pages, with locust, on loopback only.
 
-    .venv/bin/python bench/load.py                         # 20 users, 60 s
+    .venv/bin/python bench/load.py                         # 50 users, 60 s, 100 orgs
+    .venv/bin/python bench/load.py --huge                  # all in the 100,000-guard org
     .venv/bin/python bench/load.py --users 5 --seconds 20  # smaller
 
 Uses the bench data folder (ROSTRACORE_PGDATA, default /tmp/rostracore-bench — the one
 bench/pages.py fills; `seed_demo --orgs 100 --guards 1000 --weeks 4` is run first and adds
 only what is missing), starts gunicorn (`--workers 3`, DEBUG on, as for a local demo) on
 127.0.0.1:8765 and, in this process, a locust run: every simulated user logs in through the
-login form as the manager of a random one of the 100 organizations, then, with 0.5-2 s
-pauses, opens the dashboard, the employee list (first page, a later page, a search), an
-employee's detail page and the admin's employee changelist. Bounded in time
+login form as the manager of a random one of the 100 organizations (with `--huge`: of the
+100,000-guard organization bench/pages.py seeded), then, with 0.5-2 s pauses, opens the
+dashboard, the employee list (first page, a later page, the last page, a search), an
+employee's detail page, the Rosters page, the board, the requests inbox and the admin's
+employee and shift changelists. Bounded in time
 (`--seconds`) and in count (`--max-requests`: the run stops at whichever comes first).
 Prints requests, failures, median and p95 per page and in total; stops gunicorn.
 
@@ -47,6 +50,7 @@ HOST, PORT = "127.0.0.1", 8765
 RERUN = ".venv/bin/python bench/load.py"
 PASSWORD = "rostracore-demo"
 ORGS = 100
+HUGE = {"on": False}  # --huge: every user is the 100,000-guard organization's manager
 _EMPLOYEE_LINK = re.compile(r'href="/employees/(\d+)/"')
 
 
@@ -54,7 +58,7 @@ class Manager(HttpUser):
     wait_time = between(0.5, 2)
 
     def on_start(self) -> None:
-        slug = f"scale-{random.randint(1, ORGS):03d}"
+        slug = "bench-huge-001" if HUGE["on"] else f"scale-{random.randint(1, ORGS):03d}"
         page = self.client.get("/accounts/login/", name="login form")
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
         response = self.client.post(
@@ -95,8 +99,28 @@ class Manager(HttpUser):
             self.client.get(f"/employees/{pk}/", name="employee detail")
 
     @task(1)
+    def employee_list_last_page(self) -> None:
+        self.client.get("/employees/?page=last", name="employee list, last page")
+
+    @task(1)
+    def rosters(self) -> None:
+        self.client.get("/scheduling/", name="rosters page")
+
+    @task(2)
+    def board(self) -> None:
+        self.client.get("/scheduling/board/", name="board")
+
+    @task(1)
+    def requests_inbox(self) -> None:
+        self.client.get("/requests/", name="requests inbox")
+
+    @task(1)
     def admin_employees(self) -> None:
         self.client.get("/admin/employees/employee/", name="admin employees")
+
+    @task(1)
+    def admin_shifts(self) -> None:
+        self.client.get("/admin/scheduling/shift/", name="admin shifts")
 
 
 def _manage(*args: str, env: dict) -> None:
@@ -123,12 +147,14 @@ def _wait_until_up(server: subprocess.Popen, timeout: float = 60) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--users", type=int, default=20)
+    parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--max-requests", type=int, default=50_000)
+    parser.add_argument("--huge", action="store_true", help="the 100,000-guard organization")
     args = parser.parse_args()
-    rerun = RERUN
-    if (args.users, args.seconds, args.max_requests) != (20, 60, 50_000):
+    HUGE["on"] = args.huge
+    rerun = RERUN + (" --huge" if args.huge else "")
+    if (args.users, args.seconds, args.max_requests) != (50, 60, 50_000):
         rerun += (
             f" --users {args.users} --seconds {args.seconds} --max-requests {args.max_requests}"
         )

@@ -1,8 +1,11 @@
 import secrets
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.core.validators import RegexValidator
-from django.db import models
+from django.db import connection, models
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Upper
 from django.urls import reverse
 
 from clients.models import Grade
@@ -34,6 +37,50 @@ class DatabaseCalendarSecret(models.Func):
     )
     arity = 0
     output_field = models.CharField()
+
+
+class SearchText(models.Func):
+    """The searched columns joined by spaces: `first_name || ' ' || last_name || ...`.
+
+    A search term has no whitespace (the employee list splits on it), so `UPPER(<this>) LIKE
+    UPPER('%term%')` matches exactly the rows that `icontains` on any one of the columns
+    would, and one trigram index serves every term (employees 0014: `UPPER(<this>)
+    gin_trgm_ops`, searched through the view employees_search: `search_matches`). Every column
+    is NOT NULL, so no COALESCE is needed and the expression stays IMMUTABLE (indexable)."""
+
+    template = "(%(expressions)s)"
+    arg_joiner = " || ' ' || "
+    output_field = models.TextField()
+
+
+# Who relies on them: the employee list's search (employees.views._filtered) and the admin's
+# (employees.admin.EmployeeAdmin.get_search_results), each with its own trigram index.
+LIST_SEARCH_FIELDS = ("first_name", "last_name", "employee_number", "psira_number")
+ADMIN_SEARCH_FIELDS = (*LIST_SEARCH_FIELDS, "email", "phone")
+
+
+def _trigram_index(fields: tuple[str, ...], name: str) -> GinIndex:
+    return GinIndex(OpClass(Upper(SearchText(*fields)), name="gin_trgm_ops"), name=name)
+
+
+def search_matches(terms: list[str], *, admin: bool = False) -> RawSQL:
+    """A condition for `Employee` querysets: the guard's searched columns (the list's, or
+    with `admin` the admin's) contain every term, case-insensitively.
+
+    The ids come from the view `employees_search` (employees 0014), which is restricted to
+    the current organization like the RLS policy and in which the trigram index can be used
+    (under RLS itself `LIKE` may not use an index: it is not LEAKPROOF). `= ANY(ARRAY(...))`
+    asks it once, first, and fetches the matches by primary key: as `IN (...)`, misled by
+    LIKE's row estimate, the planner walked all 100,000 guards of the organization instead
+    (a hash join or one probe per guard; bench/pages.py, tests/performance)."""
+    column = "admin_text" if admin else "list_text"
+    conditions = " AND ".join([f"{column} LIKE UPPER(%s)"] * len(terms))
+    patterns = [f"%{connection.ops.prep_for_like_query(term)}%" for term in terms]
+    return RawSQL(
+        f'"employees"."id" = ANY(ARRAY(SELECT id FROM employees_search WHERE {conditions}))',
+        patterns,
+        output_field=models.BooleanField(),
+    )
 
 
 class Employee(TenantModel):
@@ -126,6 +173,22 @@ class Employee(TenantModel):
         indexes = [
             # Who relies on it: the employee list's default ordering within an organization.
             models.Index(fields=["org", "last_name", "first_name"], name="employees_org_name_idx"),
+            # The dashboard's counts of active and dedicated guards read this narrow index only
+            # (employees 0014). (The list of active guards by name takes employees_org_name_idx:
+            # nearly every guard is active.)
+            models.Index(
+                fields=["org", "is_active", "assigned_client", "id"],
+                name="employees_org_active_client",
+            ),
+            # The client and flex-pool filters (assigned_client_id = x / IS NULL) by name.
+            models.Index(
+                fields=["org", "assigned_client", "last_name", "first_name", "id"],
+                name="employees_org_client_name_idx",
+            ),
+            # Platform staff's admin changelist (every organization, by name).
+            models.Index(fields=["last_name", "first_name", "id"], name="employees_name_idx"),
+            _trigram_index(LIST_SEARCH_FIELDS, "employees_search_trgm"),
+            _trigram_index(ADMIN_SEARCH_FIELDS, "employees_admin_search_trgm"),
         ]
 
     def __str__(self) -> str:

@@ -9,8 +9,7 @@ import zoneinfo
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -19,7 +18,8 @@ from django.views.decorators.http import require_POST
 
 from employees import services
 from employees.forms import AssignForm, EmployeeFilterForm, EmployeeForm, PageForm
-from employees.models import Employee
+from employees.models import Employee, search_matches
+from rostracore.pagination import CappedPaginator
 from rostracore.tenancy.access import manager_required
 
 PAGE_SIZE = 50
@@ -29,13 +29,9 @@ UNAVAILABLE_DATES = 30  # the next ones
 
 def _filtered(form: EmployeeFilterForm) -> QuerySet[Employee]:
     employees = Employee.objects.select_related("assigned_client")
-    for term in form.value("q").split():
-        employees = employees.filter(
-            Q(first_name__icontains=term)
-            | Q(last_name__icontains=term)
-            | Q(employee_number__icontains=term)
-            | Q(psira_number__icontains=term)
-        )
+    if terms := form.value("q").split():
+        # Every term in a name, the employee number or the PSIRA number: the trigram index.
+        employees = employees.filter(search_matches(terms))
     client = form.value("client")
     if client == EmployeeFilterForm.FLEX:
         employees = employees.filter(assigned_client__isnull=True)
@@ -49,18 +45,22 @@ def _filtered(form: EmployeeFilterForm) -> QuerySet[Employee]:
     sort = form.value("sort") or "name"
     descending = sort.startswith("-")
     *_, ordering = EmployeeFilterForm.SORTS[sort.removeprefix("-")]
-    return employees.order_by(
-        *(
-            F(field).desc(nulls_last=True) if descending else F(field).asc(nulls_last=True)
-            for field in ordering
-        )
-    )
+    return employees.order_by(*(_order(field, descending) for field in ordering))
+
+
+def _order(field: str, descending: bool):
+    """Empty values last either way. A NOT NULL column gets no NULLS clause: `DESC NULLS
+    LAST` is not the reverse of the index's `ASC`, so it could not be read backwards."""
+    if field not in EmployeeFilterForm.NULLABLE_SORT_FIELDS:
+        return F(field).desc() if descending else F(field).asc()
+    return F(field).desc(nulls_last=True) if descending else F(field).asc(nulls_last=True)
 
 
 @manager_required
 def employee_list(request: HttpRequest) -> HttpResponse:
     form = EmployeeFilterForm(request.GET)
-    page = Paginator(_filtered(form), PAGE_SIZE).get_page(PageForm(request.GET).number())
+    # At most COUNT_CAP rows counted and reached by number; "Last" reads the list backwards.
+    page = CappedPaginator(_filtered(form), PAGE_SIZE).get_page(PageForm(request.GET).number())
     sort = form.value("sort") or "name"
     return render(
         request,

@@ -25,6 +25,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from employees.forms import PageForm
 from guards import services
 from guards.forms import (
     DeclineForm,
@@ -323,7 +324,7 @@ def requests_inbox(request: HttpRequest) -> HttpResponse:
         Value("shift", output_field=CharField()), "pk", "created_at"
     )
     page = Paginator(leave.union(shifts, all=True).order_by("created_at", "pk"), INBOX_PAGE_SIZE)
-    page = page.get_page(request.GET.get("page"))
+    page = page.get_page(PageForm(request.GET).number())
     keys = list(page.object_list)
     rows = {
         **{

@@ -14,7 +14,6 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -23,6 +22,7 @@ from django.utils import timezone
 from clients.models import Site
 from employees.forms import PageForm
 from employees.models import Employee
+from rostracore.pagination import CappedPaginator
 from rostracore.tenancy.access import manager_required
 from scheduling.forms import BoardQueryForm, in_window, neighbour_weeks
 from scheduling.models import RosterAssignment, RosterRun, Shift
@@ -125,7 +125,7 @@ def board(request: HttpRequest) -> HttpResponse:
         .select_related("client")
         .order_by("client__client_name", "name", "pk")
     )
-    page = Paginator(sites, SITES_PER_PAGE).get_page(PageForm(request.GET).number())
+    page = CappedPaginator(sites, SITES_PER_PAGE).get_page(PageForm(request.GET).number())
     shown = {site.pk: site for site in page.object_list}
     on_page = shifts.filter(site_id__in=list(shown)).select_related("post", "employee")
     if run is not None:

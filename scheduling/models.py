@@ -106,8 +106,16 @@ class Shift(TenantModel):
             ),
         ]
         indexes = [
-            # The dashboard's "shifts this week" and week grids filter on org and start.
-            models.Index(fields=["org", "start"], name="scheduling_shift_org_start_idx"),
+            # The dashboard's "shifts this week" (and open ones: employee_id is included, so
+            # the counts read the index only), week grids, the board and the admin changelist
+            # (ordered by start, id) filter on org and start: scheduling 0009.
+            models.Index(
+                fields=["org", "start", "id"],
+                include=["employee"],
+                name="scheduling_shift_org_start_id",
+            ),
+            # Platform staff's admin changelist: every organization's shifts by start.
+            models.Index(fields=["start", "id"], name="scheduling_shift_start_idx"),
             # A guard's own published shifts (My shifts, the calendar feed).
             models.Index(
                 fields=["org", "published_employee", "start"],

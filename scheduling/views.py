@@ -12,22 +12,40 @@ import csv
 import datetime as dt
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import icalendar
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.db import transaction
+from django.db.models import (
+    Count,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    Sum,
+)
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    StreamingHttpResponse,
+)
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
-from clients.models import Site
+from clients.models import Client, Site
+from employees.forms import PageForm
 from employees.models import Employee
 from organizations.models import Organization
+from rostracore.pagination import CappedPaginator
 from rostracore.tenancy.access import manager_required
 from rostracore.tenancy.context import use_org
 from scheduling.forms import (
@@ -45,6 +63,9 @@ from scheduling.services import PublishError, fail_stale_runs, publish_run, star
 # one spelling per calendar.
 ICAL_TOKEN = re.compile(r"([1-9][0-9]{0,17})-([A-Za-z0-9_-]{43})")
 ICAL_DAYS_BACK, ICAL_DAYS_AHEAD = 30, 90
+CLIENTS_PER_PAGE = 20  # the Rosters page: clients with their sites
+OPEN_ROWS = 200  # the run page: its first open shifts, by start
+RUN_SITES = 50  # the run page: week grid links (the board shows them all, by page)
 # Calendar apps poll; five minutes in their cache, never in a shared one (the URL is a secret).
 ICAL_CACHE_CONTROL = "private, max-age=300"
 
@@ -70,8 +91,23 @@ def home(request: HttpRequest) -> HttpResponse:
             return redirect(run)
     fail_stale_runs()
     runs = RosterRun.objects.select_related("created_by")[:20]
-    sites = Site.objects.select_related("client")
-    return render(request, "scheduling/home.html", {"form": form, "runs": runs, "sites": sites})
+    # A page of clients (by name: the index of clients_client_name_per_org) with their
+    # sites, not every site: 10,000 sites made this page read and render them all.
+    clients = Client.objects.filter(Exists(Site.objects.filter(client=OuterRef("pk"))))
+    page = CappedPaginator(clients.order_by("client_name", "pk"), CLIENTS_PER_PAGE).get_page(
+        PageForm(request.GET).number()
+    )
+    sites = defaultdict(list)
+    for site in Site.objects.filter(client__in=[c.pk for c in page.object_list]).order_by(
+        "client_id", "name"
+    ):
+        sites[site.client_id].append(site)
+    by_client = [(client, sites[client.pk]) for client in page.object_list]
+    return render(
+        request,
+        "scheduling/home.html",
+        {"form": form, "runs": runs, "by_client": by_client, "page": page},
+    )
 
 
 def _soft_goals(run: RosterRun) -> list[str]:
@@ -112,9 +148,14 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
         open_rows = list(
             run.assignments.filter(employee__isnull=True)
             .select_related("shift__site")
-            .order_by("shift__start")[:200]
+            .order_by("shift__start", "shift_id")[:OPEN_ROWS]
         )
-        sites = Site.objects.filter(shifts__draft_assignments__run=run).distinct()
+        # The first RUN_SITES sites of the run in the order of their index (client, name),
+        # each found by an EXISTS probe: not a DISTINCT over every assignment of the run.
+        drafted = RosterAssignment.objects.filter(run=run, shift__site=OuterRef("pk"))
+        sites = list(
+            Site.objects.filter(Exists(drafted)).order_by("client_id", "name")[: RUN_SITES + 1]
+        )
     percent = round(100 * run.filled_shifts / run.total_shifts) if run.total_shifts else 0
     return render(
         request,
@@ -125,7 +166,8 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "percent": percent,
             "gap_percent": None if run.gap is None else 100 * run.gap,
             "open_rows": open_rows,
-            "sites": sites,
+            "sites": sites[:RUN_SITES],
+            "more_sites": len(sites) > RUN_SITES,
         },
     )
 
@@ -162,8 +204,8 @@ class _SafeWriter:
     def __init__(self, stream) -> None:
         self._writer = csv.writer(stream)
 
-    def writerow(self, row: list) -> None:
-        self._writer.writerow([_safe_cell(cell) for cell in row])
+    def writerow(self, row: list):
+        return self._writer.writerow([_safe_cell(cell) for cell in row])
 
 
 @dataclass
@@ -299,7 +341,11 @@ def guard_week(request: HttpRequest, pk: int) -> HttpResponse:
 
 @manager_required
 def export_csv(request: HttpRequest) -> HttpResponse:
-    """The roster as CSV: a run's draft (?run=) or the published shifts of ?start..?end."""
+    """The roster as CSV: a run's draft (?run=) or the published shifts of ?start..?end.
+
+    Streamed: the rows are read through a server-side cursor EXPORT_CHUNK at a time and
+    written as they come, so four weeks of 100,000 guards never sit in memory at once
+    (bench/export.py measures it; tests/scheduling/test_export_memory.py pins it)."""
     query = ExportQueryForm(request.GET)
     if (bad := _bad_run(query)) is not None:
         return bad
@@ -315,44 +361,107 @@ def export_csv(request: HttpRequest) -> HttpResponse:
     shifts = Shift.objects.filter(
         start__gte=dt.datetime.combine(start, dt.time.min, tzinfo=tz),
         start__lt=dt.datetime.combine(end, dt.time.min, tzinfo=tz),
-    ).select_related("site__client", "post", "employee")
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    ).order_by("start", "site_id", "slot", "pk")
+    rows = _csv_rows(shifts.values_list(*_EXPORT_COLUMNS), run, tz, request.org)
+    response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
     name = f"roster-{start}-{end}{'-draft' if run else ''}.csv"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
-    writer = _SafeWriter(response)
-    writer.writerow(
-        [
-            "date",
-            "start",
-            "end",
-            "client",
-            "site",
-            "post",
-            "guard",
-            "employee number",
-            "status",
-            "reason open",
-        ]
-    )
-    for entry in _entries(shifts.order_by("start", "site_id", "slot"), run):
-        s = entry.shift
-        local_start, local_end = timezone.localtime(s.start, tz), timezone.localtime(s.end, tz)
-        status = "open" if entry.guard is None else ("draft" if entry.draft else "published")
-        writer.writerow(
+    return response
+
+
+EXPORT_CHUNK = 2000  # rows per fetch of the export's server-side cursor (and draft lookup)
+_CSV_HEADER = [
+    "date",
+    "start",
+    "end",
+    "client",
+    "site",
+    "post",
+    "guard",
+    "employee number",
+    "status",
+    "reason open",
+]
+
+
+class _Line:
+    """A file-like object whose write() returns the line: csv.writer then hands it back."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+# Tuples, not model instances: four instances a row made the export CPU-bound.
+_EXPORT_COLUMNS = (
+    "pk",
+    "start",
+    "end",
+    "site__client__client_name",
+    "site__name",
+    "post__name",
+    "employee__first_name",
+    "employee__last_name",
+    "employee__employee_number",
+)
+
+
+def _csv_rows(shifts, run: RosterRun | None, tz, org: Organization) -> Iterator[str]:
+    """The CSV's lines. Runs after the view has returned, while the response is sent: so it
+    sets the organization (and its timezone) again and reads in a transaction of its own —
+    a server-side cursor outside one would be declared WITH HOLD (docs/scaling.md)."""
+    writer = _SafeWriter(_Line())
+    yield writer.writerow(_CSV_HEADER)
+    with use_org(org), timezone.override(tz), transaction.atomic():
+        batch: list[tuple] = []
+        for row in shifts.iterator(chunk_size=EXPORT_CHUNK):
+            batch.append(row)
+            if len(batch) == EXPORT_CHUNK:
+                yield "".join(_csv_lines(writer, batch, run, tz))
+                batch = []
+        if batch:
+            yield "".join(_csv_lines(writer, batch, run, tz))
+
+
+def _csv_lines(writer: _SafeWriter, rows: list[tuple], run: RosterRun | None, tz):
+    """One line per shift: its published guard, or with `run` the draft's (one query for
+    the batch's draft assignments)."""
+    drafts = {}
+    if run is not None:
+        drafts = {
+            shift_id: rest
+            for shift_id, *rest in RosterAssignment.objects.filter(
+                run=run, shift_id__in=[row[0] for row in rows]
+            ).values_list(
+                "shift_id",
+                "employee__first_name",
+                "employee__last_name",
+                "employee__employee_number",
+                "is_fixed",
+                "open_reason",
+            )
+        }
+    for pk, start, end, client, site, post, first, last, number in rows:
+        draft, reason = False, ""
+        if (drafted := drafts.get(pk)) is not None:
+            first, last, number, fixed, reason = drafted
+            draft = not fixed
+        local_start, local_end = timezone.localtime(start, tz), timezone.localtime(end, tz)
+        guard = number is not None
+        status = "open" if not guard else ("draft" if draft else "published")
+        yield writer.writerow(
             [
                 f"{local_start:%Y-%m-%d}",
                 f"{local_start:%H:%M}",
                 f"{local_end:%H:%M}",
-                s.site.client.client_name,
-                s.site.name,
-                s.post.name if s.post else "",
-                entry.guard.full_name if entry.guard else "",
-                entry.guard.employee_number if entry.guard else "",
+                client,
+                site,
+                post or "",
+                f"{first} {last}" if guard else "",
+                number if guard else "",
                 status,
-                entry.reason,
+                reason,
             ]
         )
-    return response
 
 
 def guard_feed_token(guard: Employee) -> str:

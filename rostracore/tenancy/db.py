@@ -156,3 +156,14 @@ def grant_runtime_role(using: str = OWNER_ALIAS, **kwargs) -> None:
         tables = cursor.fetchone()[0]
         if tables:
             cursor.execute(f"REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON {tables} FROM {quoted}")
+        # Views are read-only for the runtime role. A view runs as its owner, and a simple
+        # one is updatable: a write through it would not be bound by row-level security.
+        # (employees_search, employees 0014, is such a view: it filters by the organization
+        # itself so that its trigram index stays usable; see that migration.)
+        cursor.execute(
+            "SELECT string_agg(quote_ident(viewname), ', ') FROM pg_views "
+            "WHERE schemaname = 'public'"
+        )
+        views = cursor.fetchone()[0]
+        if views:
+            cursor.execute(f"REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON {views} FROM {quoted}")

@@ -599,11 +599,11 @@ def _grow(sched, n: int) -> None:
 # the changelist's savepoint pair (labour rules: plus "does the organization have them?",
 # which decides the Add button). Equal for 10 and 200 rows: no N+1.
 CHANGELISTS = {
-    "/admin/scheduling/post/": 11,
+    "/admin/scheduling/post/": 10,
     "/admin/scheduling/siteinduction/": 13,
     "/admin/scheduling/absence/": 13,
     "/admin/scheduling/rosterrun/": 12,
-    "/admin/scheduling/labourrules/": 11,  # one row per organization, whatever the size
+    "/admin/scheduling/labourrules/": 10,  # one row per organization, whatever the size
 }
 
 

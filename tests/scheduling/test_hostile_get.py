@@ -156,7 +156,7 @@ def _export_rows(http, today: dt.date) -> list[dict]:
         {"start": today.isoformat(), "end": (today + dt.timedelta(days=7)).isoformat()},
     )
     assert response.status_code == 200
-    return list(csv.DictReader(io.StringIO(response.content.decode())))
+    return list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
 
 
 def test_a_guard_named_like_a_formula_is_exported_as_text(http, two_orgs, today):

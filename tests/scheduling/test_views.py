@@ -144,7 +144,7 @@ def test_csv_export_lists_every_shift_with_guard_or_reason(client, manager_a, tw
     client.force_login(manager_a)
     response = client.get(reverse("scheduling:export_csv"), {"run": run.pk})
     assert response["Content-Type"].startswith("text/csv")
-    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert len(rows) == 14
     # Three guards (two from two_orgs), four 12 h shifts each at most.
     assert sum(1 for r in rows if r["status"] == "draft") == 12

@@ -1,0 +1,249 @@
+"""The hot queries' plans, as the runtime role with row-level security on: index scans that
+read a page, no sequential scan of a tenant table (issue 16, docs/scaling.md).
+
+A module-wide dataset of realistic shape — `seed_demo --prefix plan --orgs 2 --guards 12000
+--weeks 2` (24,000 guards, 2,400 sites, 67,200 shifts), then ANALYZE — is big enough that the
+planner prefers the indexes on its own: no `enable_seqscan = off`. Each test compiles the
+query the page issues (through the view's own helpers where there is one), runs
+`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON)` in the organization's transaction (so the RLS
+policy's `org_id = current_setting(...)` is in the plan), and checks the plan's nodes.
+
+These tests fail when an index they rely on is missing. To see it, drop one after seeding:
+
+    ROSTRACORE_PLAN_DROP_INDEX=employees_search_trgm \\
+        ROSTRACORE_PGDATA=throwaway .venv/bin/python -m pytest tests/performance -q
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from contextlib import nullcontext
+
+import pytest
+from django.core.management import call_command
+from django.db import connection, connections, transaction
+from django.db.models import Exists, OuterRef
+from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
+
+from clients.models import Client, Site
+from employees.admin import EmployeeAdmin
+from employees.forms import EmployeeFilterForm
+from employees.models import Employee
+from employees.views import _filtered
+from organizations.models import Organization
+from rostracore.dashboard import org_counts, shift_counts
+from rostracore.pagination import CappedPaginator
+from rostracore.tenancy.context import all_organizations, use_org
+from rostracore.tenancy.db import OWNER_ALIAS
+from scheduling.models import Shift
+from tests.conftest import truncate_as_owner
+
+PAGE = 50
+# The list of active guards by name may take either: both hand over the page in order (the
+# planner prefers the narrower one; is_active is true for nearly every guard).
+NAME_INDEXES = ("employees_org_name_idx", "employees_org_active_name_idx")
+# The tenant tables of thousands of rows here (6,000 guards and 8,400 shifts an organization):
+# none may be read whole for a page. (Clients, 120 an organization, may be: a hash of them
+# is cheaper than 50 probes, and they do not grow with the guards.)
+BIG_TABLES = {"employees", "scheduling_shift"}
+
+
+@pytest.fixture(scope="module")
+def plan_orgs(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock(), override_settings(DEBUG=True):  # seed_demo's guard
+        call_command("seed_demo", prefix="plan", orgs=2, guards=12_000, weeks=2, jobs=1)
+        with connections[OWNER_ALIAS].cursor() as cursor:
+            if dropped := os.environ.get("ROSTRACORE_PLAN_DROP_INDEX"):
+                cursor.execute(f'DROP INDEX "{dropped}"')  # a scratch run: see the docstring
+            cursor.execute("VACUUM ANALYZE")  # statistics, and the visibility map
+        orgs = list(Organization.objects.using(OWNER_ALIAS).filter(slug__startswith="plan-"))
+        assert len(orgs) == 2
+        yield orgs
+        truncate_as_owner()
+
+
+def _nodes(plan: dict):
+    yield plan
+    for child in plan.get("Plans", []):
+        yield from _nodes(child)
+
+
+def _plan(org, queryset) -> list[dict]:
+    """The executed plan's nodes of `queryset` in `org`'s transaction (None: the current
+    context's, e.g. platform mode), as the runtime role."""
+    with use_org(org) if org is not None else nullcontext(), transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_user")
+            assert cursor.fetchone()[0] == "rostracore_app"  # RLS binds it: not the owner
+        explained = queryset.explain(format="json", analyze=True, buffers=True)
+    return list(_nodes(json.loads(explained)[0]["Plan"]))
+
+
+def _captured_plan(org, run, contains: str) -> list[dict]:
+    """The executed plan of the statement of `run()` (a page's helper) that contains
+    `contains`, in `org`'s transaction as the runtime role: the very SQL the page sends."""
+    with use_org(org), transaction.atomic():
+        with CaptureQueriesContext(connection) as captured:
+            run()
+        [sql] = [q["sql"] for q in captured.captured_queries if contains in q["sql"]]
+        with connection.cursor() as cursor:
+            cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) {sql}")
+            (explained,) = cursor.fetchone()
+    plan = explained if isinstance(explained, list) else json.loads(explained)
+    return list(_nodes(plan[0]["Plan"]))
+
+
+def _assert_no_big_seq_scan(nodes: list[dict]) -> None:
+    scans = [n for n in nodes if n["Node Type"] == "Seq Scan"]
+    assert not [n for n in scans if n.get("Relation Name") in BIG_TABLES], _describe(nodes)
+
+
+def _assert_indexed(nodes: list[dict], *indexes: str, max_rows: int) -> None:
+    """One of `indexes` is scanned, for at most `max_rows` rows, and no big table whole."""
+    _assert_no_big_seq_scan(nodes)
+    used = [n for n in nodes if n.get("Index Name") in indexes]
+    assert used, f"none of {indexes} is used:\n{_describe(nodes)}"
+    # Bounded by the page: the index hands over a few rows, not the organization's 6,000.
+    read = max(n["Actual Rows"] * n.get("Actual Loops", 1) for n in used)
+    assert read <= max_rows, f"{indexes} read {read} rows:\n{_describe(nodes)}"
+    assert not [n for n in nodes if n["Node Type"] == "Sort" and n["Actual Rows"] > max_rows]
+
+
+def _describe(nodes: list[dict]) -> str:
+    return "\n".join(
+        f"{n['Node Type']} {n.get('Relation Name', '')} {n.get('Index Name', '')} "
+        f"rows={n.get('Actual Rows')}"
+        for n in nodes
+    )
+
+
+def _employee_list(query: dict):
+    form = EmployeeFilterForm(query)
+    assert form.is_valid(), form.errors
+    return _filtered(form)
+
+
+@pytest.mark.django_db
+def test_employee_list_page_reads_one_page_of_the_name_index(plan_orgs):
+    org = plan_orgs[0]
+    with use_org(org):
+        nodes = _plan(org, _employee_list({})[:PAGE])
+    _assert_indexed(nodes, *NAME_INDEXES, max_rows=PAGE * 2)  # + the last name's group
+
+
+@pytest.mark.django_db
+def test_employee_list_last_page_reads_the_name_index_backwards(plan_orgs):
+    org = plan_orgs[0]
+    with use_org(org):
+        nodes = _plan(org, _employee_list({}).reverse()[:PAGE])
+    _assert_indexed(nodes, *NAME_INDEXES, max_rows=PAGE * 2)  # + the last name's group
+    assert any(n.get("Scan Direction") == "Backward" for n in nodes), _describe(nodes)
+
+
+@pytest.mark.django_db
+def test_employee_list_name_z_to_a_reads_the_index_backwards(plan_orgs):
+    org = plan_orgs[0]
+    with use_org(org):
+        nodes = _plan(org, _employee_list({"sort": "-name"})[:PAGE])
+    _assert_indexed(nodes, *NAME_INDEXES, max_rows=PAGE * 2)  # + the last name's group
+
+
+@pytest.mark.django_db
+def test_employee_count_is_capped(plan_orgs):
+    org = plan_orgs[0]
+    cap = 1000  # below the 6,000 guards: the count stops at cap + 1 rows
+    nodes = _captured_plan(
+        org, lambda: CappedPaginator(_employee_list({}), PAGE, cap=cap).count, "COUNT"
+    )
+    counted = [n for n in nodes if n.get("Index Name")]
+    assert counted, _describe(nodes)
+    _assert_indexed(nodes, counted[0]["Index Name"], max_rows=cap + 1)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("term", ["dlamini", "E-0004"])
+def test_employee_search_uses_the_trigram_index(plan_orgs, term):
+    org = plan_orgs[0]
+    with use_org(org):
+        nodes = _plan(org, _employee_list({"q": term})[:PAGE])
+    scans = [n for n in nodes if n.get("Index Name") == "employees_search_trgm"]
+    assert scans and scans[0]["Node Type"] == "Bitmap Index Scan", _describe(nodes)
+    _assert_no_big_seq_scan(nodes)
+
+
+@pytest.mark.django_db
+def test_admin_employee_search_uses_its_trigram_index(plan_orgs, rf):
+    org = plan_orgs[0]
+    admin = EmployeeAdmin(Employee, None)
+    with use_org(org):
+        rows, _ = admin.get_search_results(rf.get("/"), Employee.objects.all(), "dlamini")
+        nodes = _plan(org, rows.order_by("last_name", "first_name", "id")[:100])
+    assert any(n.get("Index Name") == "employees_admin_search_trgm" for n in nodes), _describe(
+        nodes
+    )
+    _assert_no_big_seq_scan(nodes)
+
+
+@pytest.mark.django_db
+def test_client_filter_reads_the_client_name_index(plan_orgs):
+    org = plan_orgs[0]
+    with use_org(org):
+        client = Client.objects.order_by("pk").first()
+        nodes = _plan(org, _employee_list({"client": str(client.pk)})[:PAGE])
+    # The client's guards by name; or, where the client's guards are the first by name
+    # anyway (as here), the name index filtered: either reads about a page.
+    _assert_indexed(nodes, "employees_org_client_name_idx", *NAME_INDEXES, max_rows=PAGE * 2)
+
+
+@pytest.mark.django_db
+def test_flex_pool_filter_reads_the_client_name_index(plan_orgs):
+    org = plan_orgs[0]
+    with use_org(org):
+        nodes = _plan(org, _employee_list({"client": "flex"})[:PAGE])
+    _assert_indexed(nodes, "employees_org_client_name_idx", *NAME_INDEXES, max_rows=PAGE * 4)
+
+
+@pytest.mark.django_db
+def test_dashboard_guard_counts_read_an_org_index(plan_orgs):
+    """A count of the organization is O(its guards) (docs/scaling.md): by an index on
+    org_id, never the table. At 100,000 guards the planner reads employees_org_active_client
+    only (an Index Only Scan, bench/pages.py); at 12,000 it may take the org_id index."""
+    nodes = _captured_plan(plan_orgs[0], org_counts, 'FROM "employees"')
+    scans = [n for n in nodes if n.get("Relation Name") == "employees"]
+    assert scans and all("Index" in n["Node Type"] for n in scans), _describe(nodes)
+    assert all("org_id" in n.get("Index Cond", "") for n in scans), _describe(nodes)
+    _assert_no_big_seq_scan(nodes)
+
+
+@pytest.mark.django_db
+def test_dashboard_shift_counts_read_the_index_only(plan_orgs):
+    nodes = _captured_plan(plan_orgs[0], shift_counts, 'FROM "scheduling_shift"')
+    only = [n for n in nodes if n["Node Type"] == "Index Only Scan"]
+    assert only and only[0]["Index Name"] == "scheduling_shift_org_start_id", _describe(nodes)
+
+
+@pytest.mark.django_db
+def test_admin_shift_changelist_reads_one_page_by_start(plan_orgs):
+    org = plan_orgs[0]
+    with use_org(org):
+        shifts = Shift.objects.select_related("site__client", "employee").order_by("start", "id")
+        nodes = _plan(org, shifts[:100])  # ShiftAdmin.ordering
+    _assert_indexed(nodes, "scheduling_shift_org_start_id", max_rows=100)
+
+
+@pytest.mark.django_db
+def test_platform_shift_changelist_reads_one_page_by_start(plan_orgs):
+    with all_organizations():
+        nodes = _plan(None, Shift.all_orgs.order_by("start", "id")[:100])
+    _assert_indexed(nodes, "scheduling_shift_start_idx", max_rows=100)
+
+
+@pytest.mark.django_db
+def test_rosters_page_reads_a_page_of_clients_by_name(plan_orgs):
+    org = plan_orgs[0]
+    with use_org(org):
+        clients = Client.objects.filter(Exists(Site.objects.filter(client=OuterRef("pk"))))
+        nodes = _plan(org, clients.order_by("client_name", "pk")[:20])
+    _assert_indexed(nodes, "clients_client_name_per_org", max_rows=25)

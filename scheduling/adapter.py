@@ -20,6 +20,7 @@ from rostracore.tenancy.context import require_org
 from scheduling.models import Absence, LabourRules, Shift, SiteInduction
 from scheduling.solver import HOUR, Guard, Problem, Rules, Week
 from scheduling.solver import Shift as ShiftData
+from scheduling.solver.problem import Request
 
 # Assigned shifts this far outside the range are loaded as fixed context: every labour rule
 # looks at most one week around a shift.
@@ -48,6 +49,32 @@ def shift_kind(local_start: dt.datetime) -> str:
 def labour_rules() -> LabourRules:
     """The organization's labour rules; the defaults (unsaved) when it has none yet."""
     return LabourRules.objects.first() or LabourRules(org=require_org("Labour rules"))
+
+
+def _preference_requests(
+    start_date: dt.date, end_date: dt.date, active: set[int], weight: int
+) -> list[Request]:
+    """The guards' soft preferences as weighted wishes for each day of the range: "day
+    shifts" is a wish to have the night shift off, "night shifts" the day shift, "weekends
+    off" Saturdays and Sundays off (guards.ShiftPreferences; the model is named, not
+    imported: the guards app sits above this one)."""
+    if weight <= 0:
+        return []
+    preferences = apps.get_model("guards", "ShiftPreferences").objects.filter(
+        employee_id__in=active
+    )
+    requests: list[Request] = []
+    days = [start_date + dt.timedelta(days=n) for n in range((end_date - start_date).days)]
+    for row in preferences.values("employee_id", "time_of_day", "weekends_off"):
+        unwanted = {"days": "night", "nights": "day"}.get(row["time_of_day"])
+        for day in days:
+            if row["weekends_off"] and day.isoweekday() >= 6:
+                requests.append(Request(row["employee_id"], day.toordinal(), None, False, weight))
+            elif unwanted:
+                requests.append(
+                    Request(row["employee_id"], day.toordinal(), unwanted, False, weight)
+                )
+    return requests
 
 
 def _unavailability(
@@ -188,4 +215,5 @@ def build_problem(*, start_date: dt.date, end_date: dt.date) -> Problem:
         rules=rules,
         site_names=site_names,
         horizon=(start_date.toordinal(), (end_date - dt.timedelta(days=1)).toordinal()),
+        requests=_preference_requests(start_date, end_date, active, rules_row.weight_preference),
     )

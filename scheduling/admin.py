@@ -220,6 +220,7 @@ class LabourRulesAdmin(TenantModelAdmin):
                     "weight_post_change",
                     "weight_fairness",
                     "weight_overtime",
+                    "weight_preference",
                 ],
             },
         ),

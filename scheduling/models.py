@@ -165,6 +165,11 @@ class LabourRules(TenantModel):
         default=1, help_text="Per hour the busiest guard works above the average."
     )
     weight_overtime = models.PositiveIntegerField(default=5, help_text="Per overtime hour.")
+    weight_preference = models.PositiveIntegerField(
+        default=2,
+        help_text="Per shift against a guard's preference (day or night shifts, weekends off); "
+        "0 ignores the preferences.",
+    )
     # Rules over the whole roster period (blank: not applied). Setting any of them makes the
     # optimizer plan the period as one model (`scheduling.solver.search.solve_period`).
     max_consecutive_days = models.PositiveSmallIntegerField(

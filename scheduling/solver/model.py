@@ -196,8 +196,7 @@ class WeekModel:
             self._contract_shifts_per_kind()
         self._objective()
         self._cover()
-        if period_rules:
-            self._requests()
+        self._requests()  # each about one day: a week's model states its own days
 
     # --- the decisions ----------------------------------------------------------------------
 

@@ -193,7 +193,6 @@ class Problem:
         period at once instead of week by week."""
         return (
             self.rules.spans_period
-            or bool(self.requests)
             or any(guard.contract is not None for guard in self.guards)
             or any(s.open_weight is not None or s.fill_weight for s in self.shifts)
         )

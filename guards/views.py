@@ -348,92 +348,71 @@ def requests_inbox(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _decide(request: HttpRequest, pk: int, decide) -> HttpResponse:
-    leave_request = get_object_or_404(LeaveRequest.objects.select_related("employee"), pk=pk)
+def _decision(request: HttpRequest, row, service, said, **kwargs) -> HttpResponse:
+    """Decide `row` with `service` (checked again inside it, under its lock); the outcome
+    as a message on the inbox."""
     try:
-        decided = decide(leave_request)
+        decided = service(
+            request=row, by=request.user, base_url=request.build_absolute_uri("/"), **kwargs
+        )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(
-            request,
-            f"{decided.get_status_display()}: {decided.employee.full_name}, "
-            f"{decided.start:%-d %b} – {decided.end:%-d %b %Y}.",
-        )
+        messages.success(request, said(decided))
     return redirect("guards:requests")
+
+
+def _reason(request: HttpRequest) -> str:
+    form = DeclineForm(request.POST)
+    return form.cleaned_data["reason"] if form.is_valid() else ""
+
+
+def _leave_said(decided: LeaveRequest) -> str:
+    return (
+        f"{decided.get_status_display()}: {decided.employee.full_name}, "
+        f"{decided.start:%-d %b} – {decided.end:%-d %b %Y}."
+    )
+
+
+def _shift_said(decided: ShiftRequest) -> str:
+    return (
+        f"{decided.get_status_display()}: {decided.get_kind_display().lower()} of "
+        f"{timezone.localtime(decided.shift.start):%a %-d %b %H:%M} for "
+        f"{decided.guard_on_approval.full_name}."
+    )
+
+
+def _leave(pk: int) -> LeaveRequest:
+    return get_object_or_404(LeaveRequest.objects.select_related("employee"), pk=pk)
 
 
 @require_POST
 @manager_required
 def leave_approve(request: HttpRequest, pk: int) -> HttpResponse:
-    return _decide(
-        request,
-        pk,
-        lambda leave_request: services.approve_leave(
-            request=leave_request, by=request.user, base_url=request.build_absolute_uri("/")
-        ),
-    )
+    return _decision(request, _leave(pk), services.approve_leave, _leave_said)
 
 
 @require_POST
 @manager_required
 def leave_decline(request: HttpRequest, pk: int) -> HttpResponse:
-    form = DeclineForm(request.POST)
-    reason = form.cleaned_data["reason"] if form.is_valid() else ""
-    return _decide(
-        request,
-        pk,
-        lambda leave_request: services.decline_leave(
-            request=leave_request,
-            by=request.user,
-            reason=reason,
-            base_url=request.build_absolute_uri("/"),
-        ),
+    return _decision(
+        request, _leave(pk), services.decline_leave, _leave_said, reason=_reason(request)
     )
-
-
-def _decide_shift(request: HttpRequest, pk: int, decide) -> HttpResponse:
-    shift_request = get_object_or_404(_awaiting_manager(), pk=pk)
-    try:
-        decided = decide(shift_request)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(
-            request,
-            f"{decided.get_status_display()}: {decided.get_kind_display().lower()} of "
-            f"{timezone.localtime(decided.shift.start):%a %-d %b %H:%M} for "
-            f"{decided.guard_on_approval.full_name}.",
-        )
-    return redirect("guards:requests")
 
 
 @require_POST
 @manager_required
 def shift_request_approve(request: HttpRequest, pk: int) -> HttpResponse:
-    return _decide_shift(
-        request,
-        pk,
-        lambda shift_request: services.approve_shift_request(
-            request=shift_request, by=request.user, base_url=request.build_absolute_uri("/")
-        ),
-    )
+    row = get_object_or_404(_awaiting_manager(), pk=pk)
+    return _decision(request, row, services.approve_shift_request, _shift_said)
 
 
 @require_POST
 @manager_required
 def shift_request_decline(request: HttpRequest, pk: int) -> HttpResponse:
-    form = DeclineForm(request.POST)
-    reason = form.cleaned_data["reason"] if form.is_valid() else ""
-    return _decide_shift(
-        request,
-        pk,
-        lambda shift_request: services.decline_shift_request(
-            request=shift_request,
-            by=request.user,
-            reason=reason,
-            base_url=request.build_absolute_uri("/"),
-        ),
+    row = get_object_or_404(_awaiting_manager(), pk=pk)
+    return _decision(
+        request, row, services.decline_shift_request, _shift_said, reason=_reason(request)
     )
 
 

@@ -92,6 +92,14 @@ def shift_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _refused(request: HttpRequest, form, shift: Shift) -> HttpResponse:
+    """Bad input: each field's message on the shift page, nothing changed."""
+    for errors in form.errors.values():
+        for text in errors:
+            messages.error(request, text)
+    return redirect(shift)
+
+
 def _act(request: HttpRequest, shift: Shift, action, success: str) -> HttpResponse:
     try:
         action()
@@ -109,10 +117,7 @@ def shift_assign(request: HttpRequest, pk: int) -> HttpResponse:
     shift = get_object_or_404(Shift, pk=pk)
     form = AssignForm(request.POST)
     if not form.is_valid():
-        for errors in form.errors.values():
-            for text in errors:
-                messages.error(request, text)
-        return redirect(shift)
+        return _refused(request, form, shift)
     guard = form.cleaned_data["employee"]
     return _act(
         request,
@@ -152,10 +157,7 @@ def shift_pin(request: HttpRequest, pk: int) -> HttpResponse:
     shift = get_object_or_404(Shift, pk=pk)
     form = PinForm(request.POST)
     if not form.is_valid():
-        for errors in form.errors.values():
-            for text in errors:
-                messages.error(request, text)
-        return redirect(shift)
+        return _refused(request, form, shift)
     pinned = form.cleaned_data["pinned"]
     return _act(
         request,
@@ -175,10 +177,7 @@ def shift_swap(request: HttpRequest, pk: int) -> HttpResponse:
     shift = get_object_or_404(Shift, pk=pk)
     form = SwapForm(request.POST)
     if not form.is_valid():
-        for errors in form.errors.values():
-            for text in errors:
-                messages.error(request, text)
-        return redirect(shift)
+        return _refused(request, form, shift)
     return _act(
         request,
         shift,

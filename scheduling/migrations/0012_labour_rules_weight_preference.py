@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('scheduling', '0010_labour_rules_period'),
+        ('scheduling', '0011_shift_start_id_indexes'),
     ]
 
     operations = [

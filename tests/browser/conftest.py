@@ -49,3 +49,33 @@ def screenshot(page):
         return path
 
     return take
+
+
+def start_worker(name: str):
+    """The background worker's batch loop (`manage.py db_worker --batch`) in a thread of its
+    own, started: it runs what is queued, then stops. The command itself installs signal
+    handlers, which only the main thread may do, and the main thread drives the browser.
+    Callers join the thread returned."""
+    import threading
+
+    from django.db import connection
+    from django_tasks_db.management.commands.db_worker import Worker
+
+    def run() -> None:
+        try:
+            Worker(
+                queue_names=["default"],
+                interval=0.1,
+                batch=True,
+                backend_name="default",
+                startup_delay=False,
+                max_tasks=None,
+                worker_id=name,
+                excluded_queue_names=[],
+            ).run()
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run, name=f"worker-{name}")
+    thread.start()
+    return thread

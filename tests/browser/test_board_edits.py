@@ -6,19 +6,16 @@ Screenshots at desktop and phone width: artifacts/screenshots/board-*.png.
 
 import datetime as dt
 import re
-import threading
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
 from django.utils import timezone
-from django_tasks_db.management.commands.db_worker import Worker
 from playwright.sync_api import Browser, Page, expect
 
 from organizations.models import Organization
 from rostracore.tenancy.context import use_org
 from scheduling.models import RosterAssignment, RosterRun, Shift
-from tests.browser.conftest import SCREENSHOTS
+from tests.browser.conftest import SCREENSHOTS, start_worker
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -27,24 +24,7 @@ PHONE = {"width": 390, "height": 844}
 
 
 def _work() -> None:
-    def run() -> None:
-        try:
-            Worker(
-                queue_names=["default"],
-                interval=0.1,
-                batch=True,
-                backend_name="default",
-                startup_delay=False,
-                max_tasks=None,
-                worker_id="board",
-                excluded_queue_names=[],
-            ).run()
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    thread.join(300)
+    start_worker("board").join(300)
 
 
 def _shot(page: Page, name: str) -> None:

@@ -7,19 +7,16 @@ shift. Screenshots: artifacts/screenshots/journey-*.png.
 
 import datetime as dt
 import re
-import threading
 import zoneinfo
 
 import pytest
 from django.core import mail
-from django.db import connection
 from django.utils import timezone
-from django_tasks_db.management.commands.db_worker import Worker
 from playwright.sync_api import Browser, Page, expect
 
 from rostracore.tenancy.context import use_org
 from scheduling.models import RosterAssignment, RosterRun, Shift
-from tests.browser.conftest import SCREENSHOTS
+from tests.browser.conftest import SCREENSHOTS, start_worker
 from tests.factories import (
     DEMO_PASSWORD,
     ClientFactory,
@@ -39,26 +36,7 @@ GINA_PASSWORD = "Gina-chooses-9-words"
 
 
 def _work() -> None:
-    """The background worker's batch loop, in a thread (emails and the roster run)."""
-
-    def run() -> None:
-        try:
-            Worker(
-                queue_names=["default"],
-                interval=0.1,
-                batch=True,
-                backend_name="default",
-                startup_delay=False,
-                max_tasks=None,
-                worker_id="journey",
-                excluded_queue_names=[],
-            ).run()
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    thread.join(120)
+    start_worker("journey").join(120)
 
 
 def _phone(browser: Browser) -> Page:

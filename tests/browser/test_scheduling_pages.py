@@ -5,16 +5,14 @@ Saves screenshots of the progress page and the site week grid (artifacts/screens
 """
 
 import datetime as dt
-import threading
 
 import pytest
-from django.db import connection
-from django_tasks_db.management.commands.db_worker import Worker
 from playwright.sync_api import Page, expect
 
 from employees.models import Employee
 from rostracore.tenancy.context import all_organizations
 from scheduling.models import RosterRun
+from tests.browser.conftest import start_worker
 from tests.factories import (
     DEMO_PASSWORD,
     ClientFactory,
@@ -77,24 +75,6 @@ def _login(page: Page, base: str) -> None:
     page.get_by_role("button", name="Log in").click()
 
 
-def _worker() -> None:
-    """`manage.py db_worker --batch`'s loop; the command itself installs signal handlers,
-    which only the main thread may do, and the main thread drives the browser."""
-    try:
-        Worker(
-            queue_names=["default"],
-            interval=0.2,
-            batch=True,
-            backend_name="default",
-            startup_delay=False,
-            max_tasks=None,
-            worker_id="browser-test",
-            excluded_queue_names=[],
-        ).run()
-    finally:
-        connection.close()
-
-
 def test_manager_generates_and_publishes_a_roster(live_server, page: Page, screenshot, mall):
     base = live_server.url
     _login(page, base)
@@ -108,8 +88,7 @@ def test_manager_generates_and_publishes_a_roster(live_server, page: Page, scree
     expect(page.locator("#run-phase")).to_have_text("Waiting for the background worker")
     screenshot("scheduling-progress-queued")
 
-    worker = threading.Thread(target=_worker)
-    worker.start()
+    worker = start_worker("browser-test")
     # The page refreshes itself every two seconds until the worker is done.
     expect(page.locator("#run-status")).to_have_text("Draft ready", timeout=60_000)
     worker.join(30)

@@ -2,14 +2,12 @@
 moment, the Absence the roster engine reads, the decision email, and races."""
 
 import datetime as dt
-import threading
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
-from django.db import connection
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
@@ -19,6 +17,7 @@ from guards.models import LeaveRequest
 from rostracore.tenancy.context import CrossOrganizationError, NoOrganizationError, use_org
 from scheduling.adapter import build_problem
 from scheduling.models import Absence
+from tests.concurrency import at_once
 from tests.factories import GuardUserFactory, LeaveRequestFactory
 
 pytestmark = pytest.mark.django_db
@@ -277,29 +276,6 @@ def test_a_declined_request_emails_the_reason(org_a, manager_a):
 # --- races -------------------------------------------------------------------------------
 
 
-def _at_once(*calls):
-    """Run `calls` in threads of their own (each its own connection and transaction),
-    released together; returns what each returned or raised."""
-    barrier = threading.Barrier(len(calls))
-    results: list = [None] * len(calls)
-
-    def run(n, call):
-        try:
-            barrier.wait()
-            results[n] = call()
-        except Exception as error:
-            results[n] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(n, c)) for n, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
-
-
 @pytest.mark.django_db(transaction=True)
 def test_two_simultaneous_approvals_make_one_absence(org_a, manager_a, observer):
     _, employee = _guard(org_a)
@@ -310,7 +286,7 @@ def test_two_simultaneous_approvals_make_one_absence(org_a, manager_a, observer)
         with use_org(org_a):
             return services.approve_leave(request=request, by=by)
 
-    results = _at_once(lambda: approve(manager_a), lambda: approve(manager_2))
+    results = at_once(lambda: approve(manager_a), lambda: approve(manager_2))
     assert sorted(type(r).__name__ for r in results) == ["AlreadyDecided", "LeaveRequest"]
     assert Absence.all_orgs.filter(employee=employee).count() == 1
     assert DBTaskResult.objects.count() == 1
@@ -325,7 +301,7 @@ def test_approval_and_cancellation_at_once_end_in_one_decision(org_a, manager_a,
         with use_org(org_a):
             return service(request=request, **kwargs)
 
-    results = _at_once(
+    results = at_once(
         lambda: run(services.approve_leave, by=manager_a), lambda: run(services.cancel_leave)
     )
     assert sum(isinstance(r, services.AlreadyDecided) for r in results) == 1
@@ -336,7 +312,7 @@ def test_approval_and_cancellation_at_once_end_in_one_decision(org_a, manager_a,
 @pytest.mark.django_db(transaction=True)
 def test_two_overlapping_requests_at_once_leave_one(org_a, observer):
     _, employee = _guard(org_a)
-    results = _at_once(lambda: _ask(employee, start_in=5), lambda: _ask(employee, start_in=6))
+    results = at_once(lambda: _ask(employee, start_in=5), lambda: _ask(employee, start_in=6))
     assert sum(isinstance(r, ValidationError) for r in results) == 1
     assert LeaveRequest.all_orgs.count() == 1
 

@@ -3,14 +3,12 @@ guard asks or takes and again at approval, automatic approval, the inbox, the em
 race the exclusion constraint decides, and nothing across guards or organizations."""
 
 import datetime as dt
-import threading
 import zoneinfo
 
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
-from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -18,6 +16,7 @@ from guards import services
 from guards.models import ShiftRequest
 from rostracore.tenancy.context import use_org
 from scheduling.models import Shift
+from tests.concurrency import at_once
 from tests.factories import GuardUserFactory, ShiftFactory, SiteFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -149,27 +148,6 @@ def test_only_a_guards_own_published_shift_can_be_offered(org_a, world):
     assert _codes(refused.value) == {"shift": ["not_yours"]}
 
 
-def _at_once(*calls):
-    barrier = threading.Barrier(len(calls))
-    results: list = [None] * len(calls)
-
-    def run(n, call):
-        try:
-            barrier.wait()
-            results[n] = call()
-        except Exception as error:
-            results[n] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(n, c)) for n, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
-
-
 def test_two_managers_approving_two_pickups_of_one_shift_give_it_once(
     org_a, manager_a, world, observer
 ):
@@ -182,7 +160,7 @@ def test_two_managers_approving_two_pickups_of_one_shift_give_it_once(
         with use_org(org_a):
             return services.approve_shift_request(request=request, by=manager_a)
 
-    results = _at_once(lambda: approve(one), lambda: approve(two))
+    results = at_once(lambda: approve(one), lambda: approve(two))
     assert sorted(type(r).__name__ for r in results) == ["AlreadyDecided", "ShiftRequest"]
     shift = Shift.all_orgs.get(pk=world["open_shift"].pk)
     assert shift.employee_id in {world["gina"].pk, flo.pk}

@@ -10,7 +10,6 @@ import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
-from django.db import connection
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
@@ -21,6 +20,7 @@ from scheduling.adapter import build_problem
 from scheduling.candidates import candidates, reasons_against
 from scheduling.models import Shift, ShiftChange
 from scheduling.solver import check
+from tests.concurrency import at_once
 from tests.factories import (
     AbsenceFactory,
     ClientFactory,
@@ -330,26 +330,6 @@ def test_publishing_emails_each_affected_guard_their_own_changes(org_a, org_b, m
     assert "https://x.example/me/" in by_to["otto@alpha.example"].body
 
 
-def _at_once(*calls):
-    barrier = threading.Barrier(len(calls))
-    results: list = [None] * len(calls)
-
-    def run(n, call):
-        try:
-            results[n] = call(barrier)
-        except Exception as error:
-            results[n] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(n, c)) for n, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
-
-
 @pytest.mark.django_db(transaction=True)
 def test_two_managers_giving_one_guard_overlapping_shifts_at_once_one_wins(
     org_a, monkeypatch, observer
@@ -378,7 +358,7 @@ def test_two_managers_giving_one_guard_overlapping_shifts_at_once_one_wins(
 
         return call
 
-    results = _at_once(assign(one), assign(two))
+    results = at_once(assign(one), assign(two), hand_barrier=True)
     errors = [r for r in results if isinstance(r, ValidationError)]
     assert len(errors) == 1 and errors[0].messages == [services.DOUBLE_BOOKED]
     assert Shift.all_orgs.filter(employee=guard).count() == 1

@@ -129,11 +129,25 @@ class _Context:
         )
 
 
+HELD_BY_INACTIVE = "its guard is inactive: unassign them first"
+
+
+def _held_by_inactive(shift: Shift) -> bool:
+    """A shift an inactive guard still holds (a past one: deactivation reopens upcoming ones)
+    is not the roster engine's to judge (scheduling.adapter leaves it out)."""
+    return (
+        shift.employee_id is not None
+        and not Employee.objects.filter(pk=shift.employee_id, is_active=True).exists()
+    )
+
+
 def candidates(shift: Shift, *, limit: int | None = None) -> list[Candidate]:
     """The organization's active guards for `shift` (its own guard excepted): the free and
     qualified first (the client's dedicated guards, then the flex pool, then other clients';
     fewest hours this week first), then the others with their reasons. With `limit`, the
     best `limit` of each group."""
+    if _held_by_inactive(shift):
+        return []
     context = _Context.around(shift)
     employees = Employee.objects.filter(is_active=True).exclude(pk=shift.employee_id).in_bulk()
     free, others = [], []
@@ -159,6 +173,8 @@ def reasons_against(
 ) -> tuple[str, ...]:
     """Why `employee` cannot take `shift` now (empty: they can), judged as if they had
     already left the `leaving` shifts (a swap). An inactive guard is never free."""
+    if _held_by_inactive(shift):
+        return (HELD_BY_INACTIVE,)
     context = _Context.around(shift, leaving=leaving)
     guard = context.problem.guard_by_id.get(employee.pk)
     if guard is None:
@@ -181,6 +197,9 @@ def shifts_for(
     for shift in shifts:
         if guard is None:
             judged.append((shift, ("is not an active guard",)))
+            continue
+        if shift.pk not in context.problem.shift_by_id:
+            judged.append((shift, (HELD_BY_INACTIVE,)))
             continue
         context.focus(shift.pk)
         judged.append((shift, context.candidate(guard, employee).reasons))

@@ -264,3 +264,29 @@ def test_guards_cannot_use_the_managers_edit_pages(client, a_world):
     ]:
         response = getattr(client, method)(url, {"employee": a_world["gina"].pk})
         assert response.status_code in (403, 404), url
+
+
+def test_a_shift_an_inactive_guard_still_holds_is_a_page_not_a_500(
+    client, manager_a, a_world, org_a
+):
+    """Deactivation reopens upcoming shifts only; a past one keeps its inactive guard and is
+    not the roster engine's to judge: the page says so and assigning over it is refused."""
+    gone = EmployeeFactory(org=org_a, first_name="Gus", last_name="Gone", is_active=False)
+    start = timezone.now() - dt.timedelta(days=3)
+    past = ShiftFactory(
+        org=org_a,
+        site=a_world["site"],
+        employee=gone,
+        start=start,
+        end=start + dt.timedelta(hours=8),
+    )
+    client.force_login(manager_a)
+    response = client.get(past.get_absolute_url())
+    assert response.status_code == 200
+    assert "No guard is free and qualified for this shift." in response.content.decode()
+    response = client.post(
+        reverse("scheduling:shift_assign", args=[past.pk]),
+        {"employee": a_world["flex"].pk, "current": gone.pk},
+        follow=True,
+    )
+    assert any("its guard is inactive: unassign them first" in m for m in _messages(response))

@@ -48,6 +48,10 @@ SECTION_COVER
 2,N,1,50,1
 """
 
+# A copy of the benchmark's Instance1.txt (../shared/benchmarks/curtois-qu/, 1,251 bytes): the
+# suite runs on a clean clone, where the shared folder beside the checkout is not there.
+INSTANCE_1 = Path(__file__).resolve().parent / "data" / "curtois-Instance1.txt"
+
 
 @pytest.fixture
 def tiny(tmp_path):
@@ -100,7 +104,7 @@ def test_the_evaluator_and_the_checker_catch_the_same_breaches(tiny):
 
 
 def test_instance_1_scores_its_published_optimum_607():
-    instance = curtois.read_instance(curtois.DATA / "Instance1.txt")
+    instance = curtois.read_instance(INSTANCE_1)
     problem = curtois.to_problem(instance)
     solution = solve(problem, deterministic_limit=10, workers=1)
     objective, breaches = curtois.score(instance, curtois.assignment(problem, solution.roster))

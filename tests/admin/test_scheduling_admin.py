@@ -86,6 +86,7 @@ def _rules_form(**extra) -> dict:
         "weight_post_change": 3,
         "weight_fairness": 1,
         "weight_overtime": 5,
+        "weight_preference": 2,
     }
     return {**values, **extra}
 

@@ -16,9 +16,10 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from psycopg.errors import DeadlockDetected
 
 from employees.models import Employee
 from rostracore.tenancy.context import require_org, use_org
@@ -396,11 +397,18 @@ _ANY = object()  # no expectation about the shift's current guard
 
 
 def _save_guards(shifts: list[Shift], fields: list[str]) -> None:
+    """Save the shifts' guards; the exclusion constraint refuses a double booking. Two
+    bookings of one guard at the same moment can also meet as a deadlock (each waits on the
+    other's uncommitted row): PostgreSQL aborts one, which is the same answer."""
     try:
         with transaction.atomic():
             for shift in shifts:
                 shift.save(update_fields=fields)
     except IntegrityError as error:
+        raise ValidationError(DOUBLE_BOOKED, code="double_booked") from error
+    except OperationalError as error:
+        if not isinstance(error.__cause__, DeadlockDetected):
+            raise
         raise ValidationError(DOUBLE_BOOKED, code="double_booked") from error
 
 

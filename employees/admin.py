@@ -11,8 +11,9 @@ from django.utils.text import smart_split, unescape_string_literal
 
 from clients.models import Client
 from employees import services
+from employees.forms import AssignmentRule
 from employees.models import ADMIN_SEARCH_FIELDS, Employee, search_matches
-from rostracore.tenancy.admin import TenantModelAdmin
+from rostracore.tenancy.admin import TenantAdminForm, TenantModelAdmin
 
 
 class AssignClientForm(forms.Form):
@@ -80,8 +81,13 @@ class AssignmentFilter(admin.SimpleListFilter):
         return queryset
 
 
+class EmployeeAdminForm(AssignmentRule, TenantAdminForm):
+    pass
+
+
 @admin.register(Employee)
 class EmployeeAdmin(TenantModelAdmin):
+    form = EmployeeAdminForm
     list_display = ["name", "employee_number", "psira_grade", "assignment", "phone", "is_active"]
     list_filter = [
         "is_active",
@@ -225,12 +231,10 @@ class EmployeeAdmin(TenantModelAdmin):
         )
 
     def save_model(self, request, obj, form, change):
-        """The active flag goes through the service, which reopens a deactivated guard's
-        upcoming shifts; everything else is a plain save."""
-        super().save_model(request, obj, form, change)
-        if change and "is_active" in form.changed_data:
-            opened = services.set_active(employee=obj, active=obj.is_active)
-            if opened:
-                self.message_user(
-                    request, f"{opened} upcoming shift(s) are open again.", messages.WARNING
-                )
+        """Through the service, like the manager pages: it refuses an inactive client and
+        reopens a deactivated guard's upcoming shifts."""
+        opened = services.save_employee(employee=obj, changed=form.changed_data)
+        if opened:
+            self.message_user(
+                request, f"{opened} upcoming shift(s) are open again.", messages.WARNING
+            )

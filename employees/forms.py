@@ -10,6 +10,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from clients.models import Client, Grade
+from employees import services
 from employees.models import Employee
 from rostracore.pagination import LAST
 from rostracore.tenancy.forms import TenantModelForm
@@ -74,7 +75,17 @@ class ClientSelect(forms.Select):
         return format_html('<select name="{}"{}>{}</select>', name, attrs, options)
 
 
-class EmployeeForm(TenantModelForm):
+class AssignmentRule:
+    """`clean_assigned_client` of every guard form (the manager pages' and the admin's): the
+    service's rule, so an inactive client is refused at the field, not in `save`."""
+
+    def clean_assigned_client(self) -> Client | None:
+        client = self.cleaned_data["assigned_client"]
+        services.check_assignment(client=client, current_client_id=self.instance.assigned_client_id)
+        return client
+
+
+class EmployeeForm(AssignmentRule, TenantModelForm):
     """Create or edit a guard. The organization is never a field (TenantModelForm)."""
 
     # Wider than the stored 8 digits so "1234 5678" as printed on a certificate is accepted

@@ -5,6 +5,8 @@ another organization is refused with CrossOrganizationError, so callers only nee
 rows they fetched through the scoped managers.
 """
 
+from collections.abc import Collection
+
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
@@ -31,6 +33,15 @@ def _check_client_is_active(client: Client) -> None:
             code="inactive_client",
             params={"client": client},
         )
+
+
+def check_assignment(*, client: Client | None, current_client_id: int | None) -> None:
+    """Refuse making `client` the guard's primary client when it no longer takes guards. A
+    guard who already works for a since-deactivated client may stay (editing their phone
+    number must not fail). The forms call this in `clean_assigned_client`, so the message
+    shows at the field; `save_employee` calls it again."""
+    if client is not None and client.pk != current_client_id:
+        _check_client_is_active(client)
 
 
 @transaction.atomic
@@ -86,6 +97,33 @@ def deactivate_many(*, employees: QuerySet[Employee]) -> tuple[int, int]:
         is_active=False, calendar_secret=DatabaseCalendarSecret()
     )
     return count, _open_upcoming_shifts(ids)
+
+
+@transaction.atomic
+def save_employee(*, employee: Employee, changed: Collection[str] = ()) -> int:
+    """Create a guard, or save the edits of a form (the manager pages and the admin's change
+    form), with the rules of the single-purpose services: an assignment to an inactive
+    client is refused at its field, and unticking "active" opens the guard's upcoming shifts
+    and replaces their calendar link, in the same one save. `changed` names the fields the
+    form changed. Returns how many upcoming shifts were opened."""
+    creating = employee._state.adding
+    if employee.assigned_client_id is not None and (creating or "assigned_client" in changed):
+        stored = None
+        if not creating:
+            stored = (
+                Employee.objects.filter(pk=employee.pk)
+                .values_list("assigned_client_id", flat=True)
+                .first()
+            )
+        try:
+            check_assignment(client=employee.assigned_client, current_client_id=stored)
+        except ValidationError as error:
+            raise ValidationError({"assigned_client": error}) from None
+    deactivating = not creating and "is_active" in changed and not employee.is_active
+    if deactivating:
+        employee.calendar_secret = new_calendar_secret()
+    employee.save()
+    return _open_upcoming_shifts([employee.pk]) if deactivating else 0
 
 
 @transaction.atomic

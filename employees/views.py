@@ -115,7 +115,8 @@ def employee_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def employee_create(request: HttpRequest) -> HttpResponse:
     form = EmployeeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        employee = form.save()
+        employee = form.save(commit=False)
+        services.save_employee(employee=employee, changed=form.changed_data)
         messages.success(request, f"{employee.full_name} was added.")
         return redirect(employee)
     return render(request, "employees/form.html", {"form": form, "employee": None})
@@ -126,7 +127,8 @@ def employee_edit(request: HttpRequest, pk: int) -> HttpResponse:
     employee = get_object_or_404(Employee, pk=pk)
     form = EmployeeForm(request.POST or None, instance=employee)
     if request.method == "POST" and form.is_valid():
-        employee = form.save()
+        employee = form.save(commit=False)
+        services.save_employee(employee=employee, changed=form.changed_data)
         messages.success(request, f"{employee.full_name} was saved.")
         return redirect(employee)
     return render(request, "employees/form.html", {"form": form, "employee": employee})

@@ -172,3 +172,25 @@ def test_select_across_acts_on_own_rows_only(client_a, world, observer):
         (None, True),
         (world["bravo"]["client"].pk, True),
     ]
+
+
+def test_change_form_refuses_an_inactive_client_at_the_field(client_a, world, observer):
+    """The change form's assignment goes through `employees.services`, like the bulk action:
+    on the main of 2026-12-02 the admin saved `assigned_client` directly, so a guard could be
+    dedicated to a client that no longer takes guards."""
+    a = world["alpha"]
+    guard = a["flex"]
+    old = ClientFactory(org=a["org"], client_name="Alpha Old Client", is_active=False)
+    url = f"{CHANGELIST}{guard.pk}/change/"
+    form = client_a.get(url).context["adminform"].form
+    data = {
+        name: value
+        for name, value in form.initial.items()
+        if value is not None and name in form.fields
+    }
+    data["assigned_client"] = old.pk
+    response = client_a.post(url, data)
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert "Alpha Old Client is inactive" in str(errors["assigned_client"])
+    assert _state(guard) == [(None, True)]

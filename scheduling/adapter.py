@@ -17,10 +17,10 @@ from django.apps import apps
 
 from employees.models import Employee
 from rostracore.tenancy.context import require_org
-from scheduling.models import Absence, LabourRules, Shift, SiteInduction
+from scheduling.models import Absence, GuardContract, LabourRules, Shift, SiteInduction
 from scheduling.solver import HOUR, Guard, Problem, Rules, Week
 from scheduling.solver import Shift as ShiftData
-from scheduling.solver.problem import Request
+from scheduling.solver.problem import Contract, Request
 
 # Assigned shifts this far outside the range are loaded as fixed context: every labour rule
 # looks at most one week around a shift.
@@ -75,6 +75,33 @@ def _preference_requests(
                     Request(row["employee_id"], day.toordinal(), unwanted, False, weight)
                 )
     return requests
+
+
+def _contracts() -> dict[int, Contract]:
+    """Each guard's contract terms (GuardContract) as the solver's Contract; a contract with
+    no term set is left out, so it does not make the optimizer plan the whole period."""
+    contracts: dict[int, Contract] = {}
+    for row in GuardContract.objects.all():
+        if row.is_empty:
+            continue
+        per_kind = (("night", row.max_night_shifts), ("day", row.max_day_shifts))
+        contracts[row.employee_id] = Contract(
+            min_minutes=None if row.min_hours is None else row.min_hours * HOUR,
+            max_minutes=None if row.max_hours is None else row.max_hours * HOUR,
+            max_shifts=tuple((kind, most) for kind, most in per_kind if most is not None),
+            max_consecutive_days=row.max_consecutive_days,
+            max_weekends=row.max_weekends,
+        )
+    return contracts
+
+
+def _open_weight(row: Shift) -> int | None:
+    """A slot the post can run without (ShiftPattern.min_guards, "can run on") costs its
+    pattern's price of running short instead of the open-shift weight; None: the default."""
+    pattern = row.pattern
+    if pattern is None or pattern.min_guards is None or row.slot < pattern.min_guards:
+        return None
+    return pattern.weight_under_cover
 
 
 def _unavailability(
@@ -144,6 +171,7 @@ def build_problem(*, start_date: dt.date, end_date: dt.date) -> Problem:
     ).values_list("employee_id", "start", "end"):
         absences[employee_id].append((_minutes(absence_start), _minutes(absence_end)))
     unavailable = _unavailability(start_date - CONTEXT, end_date + CONTEXT, tz)
+    contracts = _contracts()
     guards = [
         Guard(
             id=e.pk,
@@ -159,6 +187,7 @@ def build_problem(*, start_date: dt.date, end_date: dt.date) -> Problem:
             absences=tuple(sorted(absences[e.pk] + [span[:2] for span in unavailable[e.pk]])),
             name=e.full_name,
             unavailable=tuple(sorted(unavailable[e.pk])),
+            contract=contracts.get(e.pk),
         )
         for e in Employee.objects.filter(is_active=True)
     ]
@@ -172,8 +201,8 @@ def build_problem(*, start_date: dt.date, end_date: dt.date) -> Problem:
     weeks: dict[int, Week] = {}
     site_names: dict[int, str] = {}
     for row, is_in_range in [
-        *((s, True) for s in in_range.select_related("site")),
-        *((s, False) for s in context.select_related("site")),
+        *((s, True) for s in in_range.select_related("site", "pattern")),
+        *((s, False) for s in context.select_related("site", "pattern")),
     ]:
         if row.employee_id is not None and row.employee_id not in active:
             continue  # an inactive guard's published shift: kept, not ours to judge
@@ -206,6 +235,7 @@ def build_problem(*, start_date: dt.date, end_date: dt.date) -> Problem:
                 in_range=is_in_range,
                 label=f"{local_start:%a %d %b %H:%M}-{local_end:%H:%M} at {row.site.name}",
                 kind=shift_kind(local_start),
+                open_weight=_open_weight(row),
             )
         )
     return Problem(

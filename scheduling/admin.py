@@ -13,8 +13,11 @@ from rostracore.tenancy.admin import (
     TenantTabularInline,
     is_platform,
 )
+from scheduling import services
 from scheduling.models import (
+    CONTRACT_TERMS,
     Absence,
+    GuardContract,
     LabourRules,
     Post,
     RosterAssignment,
@@ -100,7 +103,16 @@ class ShiftPatternForm(TenantAdminForm):
 
     class Meta:
         model = ShiftPattern
-        fields = ["name", "start_time", "end_time", "weekdays", "guards", "is_active"]
+        fields = [
+            "name",
+            "start_time",
+            "end_time",
+            "weekdays",
+            "guards",
+            "min_guards",
+            "weight_under_cover",
+            "is_active",
+        ]
 
     def clean_weekdays(self) -> list[int]:
         return sorted(set(self.cleaned_data["weekdays"]))
@@ -132,7 +144,7 @@ class ShiftPatternInline(TenantTabularInline):
     model = ShiftPattern
     form = ShiftPatternForm
     formset = ShiftPatternFormSet
-    fields = ["name", "start_time", "end_time", "weekdays", "guards", "is_active"]
+    fields = ShiftPatternForm.Meta.fields
     extra = 0
     verbose_name_plural = "shift patterns (an end at or before the start ends the next day)"
 
@@ -276,6 +288,31 @@ class SiteInductionAdmin(TenantModelAdmin):
     @admin.display(description="client", ordering="site__client__client_name")
     def client(self, induction: SiteInduction) -> str:
         return str(induction.site.client)
+
+
+class GuardContractForm(TenantAdminForm):
+    def clean(self):
+        cleaned = super().clean()
+        if all(cleaned.get(name) is None for name in CONTRACT_TERMS):
+            raise ValidationError(
+                "Set at least one term; without any the organization's rules apply.",
+                code="empty",
+            )
+        return cleaned
+
+
+@admin.register(GuardContract)
+class GuardContractAdmin(TenantModelAdmin):
+    form = GuardContractForm
+    list_display = ["employee", *CONTRACT_TERMS]
+    list_select_related = ["employee"]
+    search_fields = ["employee__first_name", "employee__last_name", "employee__employee_number"]
+    ordering = ["employee__last_name", "employee__first_name", "id"]
+    autocomplete_fields = ["employee"]
+    fields = ["employee", *CONTRACT_TERMS]
+
+    def save_model(self, request, obj, form, change):
+        services.save_contract(contract=obj)
 
 
 @admin.register(Absence)

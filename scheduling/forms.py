@@ -5,7 +5,8 @@ from django.utils import timezone
 
 from clients.models import Client, Site
 from employees.forms import AsciiIntegerField
-from scheduling.models import MAX_SHIFTS_PER_RUN, MAX_WEEKS_PER_RUN
+from rostracore.tenancy.forms import TenantModelForm
+from scheduling.models import CONTRACT_TERMS, MAX_SHIFTS_PER_RUN, MAX_WEEKS_PER_RUN, GuardContract
 
 # Dates a manager may ask for: rosters, grids and exports of today ± 5 years. Python's dates
 # end at 9999-12-31, and the pages add days and weeks to the date they were given, so an
@@ -285,3 +286,12 @@ class OneOffShiftForm(forms.Form):
             end_day = day if end > start else day + dt.timedelta(days=1)
             cleaned["end"] = dt.datetime.combine(end_day, end, tzinfo=tz)
         return cleaned
+
+
+class GuardContractForm(TenantModelForm):
+    """A guard's contract terms on their contract page; every term may stay blank (the
+    organization's labour rules apply), and clearing them all removes the contract."""
+
+    class Meta:
+        model = GuardContract
+        fields = list(CONTRACT_TERMS)

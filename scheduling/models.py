@@ -234,6 +234,89 @@ class SiteInduction(TenantModel):
         return f"{self.employee} inducted at {self.site.name}"
 
 
+class GuardContract(TenantModel):
+    """One guard's contract terms for rostering: the hours a roster period must give them
+    (full-time and part-time guards) and the shifts of a kind they work at most. Blank:
+    the organization's labour rules apply. Any term makes the optimizer plan the period as
+    one model, so it holds over the whole period (`scheduling.solver.Problem.spans_period`);
+    the checker names a breach ("contract hours", "would exceed their contract's night
+    shifts")."""
+
+    employee = models.ForeignKey(
+        "employees.Employee", on_delete=models.CASCADE, related_name="contracts"
+    )
+    min_hours = models.PositiveSmallIntegerField(
+        "min hours per roster period",
+        null=True,
+        blank=True,
+        help_text="A part-time guard's guaranteed hours: a hard rule, so a run that cannot "
+        "give them says so.",
+    )
+    max_hours = models.PositiveSmallIntegerField(
+        "max hours per roster period", null=True, blank=True
+    )
+    max_night_shifts = models.PositiveSmallIntegerField(
+        "max night shifts per roster period",
+        null=True,
+        blank=True,
+        help_text="0: no night shifts. A night shift starts at 18:00 or later, or before 06:00.",
+    )
+    max_day_shifts = models.PositiveSmallIntegerField(
+        "max day shifts per roster period", null=True, blank=True, help_text="0: nights only."
+    )
+    max_consecutive_days = models.PositiveSmallIntegerField(
+        "max consecutive working days",
+        null=True,
+        blank=True,
+        help_text="Replaces the organization's rule for this guard.",
+    )
+    max_weekends = models.PositiveSmallIntegerField(
+        "max weekends per roster period",
+        null=True,
+        blank=True,
+        help_text="Replaces the organization's rule for this guard.",
+    )
+
+    class Meta(TenantModel.Meta):
+        constraints = [
+            models.UniqueConstraint(
+                fields=["org", "employee"],
+                name="scheduling_guardcontract_one_per_guard",
+                violation_error_message="This guard already has a contract: edit it instead.",
+            ),
+            models.CheckConstraint(
+                condition=Q(min_hours__isnull=True)
+                | Q(max_hours__isnull=True)
+                | Q(min_hours__lte=F("max_hours")),
+                name="scheduling_guardcontract_min_at_most_max",
+                violation_error_message="The minimum hours cannot be above the maximum.",
+            ),
+            models.CheckConstraint(
+                condition=Q(max_consecutive_days__isnull=True) | Q(max_consecutive_days__gte=1),
+                name="scheduling_guardcontract_consecutive_days_positive",
+                violation_error_message="Allow at least one consecutive working day.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Contract of {self.employee}"
+
+    @property
+    def is_empty(self) -> bool:
+        return all(getattr(self, name) is None for name in CONTRACT_TERMS)
+
+
+# The terms of a GuardContract, in the order its forms show them.
+CONTRACT_TERMS = (
+    "min_hours",
+    "max_hours",
+    "max_night_shifts",
+    "max_day_shifts",
+    "max_consecutive_days",
+    "max_weekends",
+)
+
+
 class Absence(TenantModel):
     """Time a guard cannot work: leave, or unavailability they told the manager about."""
 
@@ -310,6 +393,20 @@ class ShiftPattern(TenantModel):
         validators=[MaxValueValidator(MAX_GUARDS_PER_SLOT)],
         help_text=f"At most {MAX_GUARDS_PER_SLOT}: one shift is made per guard and day.",
     )
+    # Priced cover: a post that needs `guards` but can run on `min_guards`. The slots from
+    # `min_guards` up may stay open at `weight_under_cover` points each instead of the
+    # organization's open-shift weight, so the optimizer trades them for other goals.
+    min_guards = models.PositiveSmallIntegerField(
+        "can run on",
+        null=True,
+        blank=True,
+        help_text="Guards the post can run on at a price; blank: every slot must be filled.",
+    )
+    weight_under_cover = models.PositiveIntegerField(
+        "price of running short",
+        default=100,
+        help_text="Points per slot left open between 'can run on' and 'guards per shift'.",
+    )
     is_active = models.BooleanField("active", default=True)
 
     class Meta(TenantModel.Meta):
@@ -331,6 +428,11 @@ class ShiftPattern(TenantModel):
             models.CheckConstraint(
                 condition=Q(weekdays__contained_by=[1, 2, 3, 4, 5, 6, 7]),
                 name="scheduling_pattern_iso_weekdays",
+            ),
+            models.CheckConstraint(
+                condition=Q(min_guards__isnull=True) | Q(min_guards__lt=F("guards")),
+                name="scheduling_pattern_min_guards_below_guards",
+                violation_error_message="'Can run on' must be fewer than the guards per shift.",
             ),
         ]
 

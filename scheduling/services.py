@@ -28,6 +28,7 @@ from scheduling.models import (
     MAX_SHIFTS_PER_RUN,
     MAX_WEEKS_PER_RUN,
     Absence,
+    GuardContract,
     RosterAssignment,
     RosterRun,
     Shift,
@@ -590,3 +591,19 @@ def publish_changes(*, start: dt.datetime, end: dt.datetime, by=None, base_url: 
     """Publish every hand edit of the shifts starting in [start, end) (the board's week)."""
     shifts = list(changed_shifts(start=start, end=end).select_for_update())
     return publish_shifts(shifts, by=by, base_url=base_url)
+
+
+@transaction.atomic
+def save_contract(*, contract: GuardContract) -> GuardContract | None:
+    """Save a guard's contract terms (the guard's contract page and the admin). A contract
+    with every term blank is deleted instead: the organization's rules apply again, and an
+    empty row would not make the optimizer plan the period as one model anyway. The model's
+    checks (minimum at most maximum, one per guard) are run first, so a bad value is a
+    message at its field, never an IntegrityError."""
+    contract.full_clean()
+    if contract.is_empty:
+        if contract.pk is not None:
+            contract.delete()
+        return None
+    contract.save()
+    return contract

@@ -19,6 +19,7 @@ urlpatterns = [
     path("runs/<int:pk>/publish/", views.run_publish, name="publish"),
     path("sites/<int:pk>/week/", views.site_week, name="site_week"),
     path("guards/<int:pk>/week/", views.guard_week, name="guard_week"),
+    path("guards/<int:pk>/contract/", views.guard_contract, name="guard_contract"),
     path("export.csv", views.export_csv, name="export_csv"),
     path("calendar/<str:token>.ics", views.guard_ical, name="guard_ical"),
 ]

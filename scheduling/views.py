@@ -50,13 +50,20 @@ from rostracore.tenancy.access import manager_required
 from rostracore.tenancy.context import use_org
 from scheduling.forms import (
     ExportQueryForm,
+    GuardContractForm,
     StartRosterForm,
     WeekQueryForm,
     in_window,
     neighbour_weeks,
 )
-from scheduling.models import RosterAssignment, RosterRun, Shift
-from scheduling.services import PublishError, fail_stale_runs, publish_run, start_run
+from scheduling.models import GuardContract, RosterAssignment, RosterRun, Shift
+from scheduling.services import (
+    PublishError,
+    fail_stale_runs,
+    publish_run,
+    save_contract,
+    start_run,
+)
 
 # The last part of a feed's URL, Employee.calendar_token: "<organization id>-<secret>".
 # ASCII only ([0-9] is not \d, which matches every script's digits), no leading zero or sign:
@@ -337,6 +344,24 @@ def guard_week(request: HttpRequest, pk: int) -> HttpResponse:
         run=run,
     )
     return response
+
+
+@manager_required
+def guard_contract(request: HttpRequest, pk: int) -> HttpResponse:
+    """A guard's contract terms: hours per roster period, shifts of a kind, their own
+    consecutive-days and weekends limits (scheduling.GuardContract)."""
+    guard = get_object_or_404(Employee, pk=pk)
+    contract = GuardContract.objects.filter(employee=guard).first() or GuardContract(employee=guard)
+    # Not `request.POST or None`: clearing every term posts an empty form, still a save.
+    data = request.POST if request.method == "POST" else None
+    form = GuardContractForm(data, instance=contract)
+    if request.method == "POST" and form.is_valid():
+        if save_contract(contract=form.save(commit=False)) is None:
+            messages.success(request, f"{guard.full_name} works under the organization's rules.")
+        else:
+            messages.success(request, f"{guard.full_name}'s contract was saved.")
+        return redirect(guard)
+    return render(request, "scheduling/contract.html", {"form": form, "guard": guard})
 
 
 @manager_required

@@ -18,6 +18,7 @@ from organizations.models import Organization, User
 from rostracore.tenancy.context import use_org
 from scheduling.models import (
     Absence,
+    GuardContract,
     LabourRules,
     Post,
     RosterRun,
@@ -141,6 +142,13 @@ class PostFactory(TenantFactory):
 
     site = factory.SubFactory(SiteFactory, org=factory.SelfAttribute("..org"))
     name = factory.Sequence(lambda n: f"Post {n}")
+
+
+class GuardContractFactory(TenantFactory):
+    class Meta:
+        model = GuardContract
+
+    employee = factory.SubFactory(EmployeeFactory, org=factory.SelfAttribute("..org"))
 
 
 class ShiftPatternFactory(TenantFactory):

@@ -9,6 +9,7 @@ from rostracore.tenancy.context import use_org
 from scheduling.models import RosterAssignment, RosterRun
 from tests.factories import (
     AbsenceFactory,
+    GuardContractFactory,
     LabourRulesFactory,
     PostFactory,
     RosterRunFactory,
@@ -83,6 +84,7 @@ def scheduling_world(two_orgs, manager_a, manager_b):
             org=org, employee=data["dedicated"], site=data["site"]
         )
         data["absence"] = AbsenceFactory(org=org, employee=data["flex"], note=f"{tag} leave")
+        data["contract"] = GuardContractFactory(org=org, employee=data["dedicated"], max_hours=99)
         data["run"] = RosterRunFactory(
             org=org,
             status=RosterRun.Status.DONE,

@@ -24,6 +24,7 @@ from rostracore.tenancy.admin import PlatformOnlyAdmin
 from rostracore.tenancy.context import all_organizations
 from scheduling.models import (
     Absence,
+    GuardContract,
     LabourRules,
     Post,
     RosterAssignment,
@@ -59,6 +60,7 @@ TARGETS = {
     LabourRules: lambda w: (w["bravo"]["rules"], w["alpha"]["rules"]),
     SiteInduction: lambda w: (w["bravo"]["induction"], w["alpha"]["induction"]),
     Absence: lambda w: (w["bravo"]["absence"], w["alpha"]["absence"]),
+    GuardContract: lambda w: (w["bravo"]["contract"], w["alpha"]["contract"]),
     RosterRun: lambda w: (w["bravo"]["run"], w["alpha"]["run"]),
     # The audit trail of B's rows repeats their canary names.
     AuditEvent: lambda w: (
@@ -177,6 +179,7 @@ def _snapshot_of_b(world) -> dict:
             LabourRules,
             SiteInduction,
             Absence,
+            GuardContract,
             RosterRun,
             RosterAssignment,
         )
@@ -229,7 +232,19 @@ def test_foreign_id_gets_the_same_response_as_a_missing_id(client_a, world, mode
 
 @pytest.mark.parametrize(
     "model",
-    [User, Client, Site, Employee, Shift, Post, LabourRules, SiteInduction, Absence, RosterRun],
+    [
+        User,
+        Client,
+        Site,
+        Employee,
+        Shift,
+        Post,
+        LabourRules,
+        SiteInduction,
+        Absence,
+        GuardContract,
+        RosterRun,
+    ],
     ids=lambda m: m._meta.label,
 )
 def test_manager_opens_own_rows(client_a, world, model):
@@ -309,6 +324,7 @@ def _post_data(model, world) -> dict:
             "end_1": "08:00",
             "note": "Hacked",
         },
+        GuardContract: {"employee": a["flex"].pk, "max_hours": "1"},
         RosterRun: {"status": "published", "start_date": "2030-01-01", "end_date": "2030-02-01"},
         Organization: {"company_name": "Hacked", "slug": "hacked", "timezone": "UTC"},
         Group: {"name": "Hacked"},

@@ -346,6 +346,7 @@ PAGES: dict[str, Entry] = {
     "scheduling:publish": page(pk=RosterRun),
     "scheduling:site_week": page(pk=Site, queries=(_query("run", RosterRun),)),
     "scheduling:guard_week": page(pk=Employee, queries=(_query("run", RosterRun),)),
+    "scheduling:guard_contract": page(pk=Employee, post=lambda w: {"max_hours": "40"}),
     "scheduling:export_csv": page(
         queries=(
             _query("run", RosterRun),

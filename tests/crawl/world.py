@@ -39,6 +39,7 @@ from tests.factories import (
     AbsenceFactory,
     ClientFactory,
     EmployeeFactory,
+    GuardContractFactory,
     LabourRulesFactory,
     LeaveRequestFactory,
     OrganizationFactory,
@@ -166,6 +167,7 @@ def _populate(org: Organization, tag: str, manager: User) -> tuple[User, User]:
     pattern = ShiftPatternFactory(org=org, post=post, name=f"{tag} Day")
     LabourRulesFactory(org=org)
     SiteInductionFactory(org=org, employee=dedicated, site=site)
+    GuardContractFactory(org=org, employee=dedicated, max_hours=160)
     AbsenceFactory(
         org=org,
         employee=flex,

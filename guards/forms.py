@@ -3,7 +3,7 @@ these read and normalise what a phone sends."""
 
 from django import forms
 
-from guards.models import LeaveRequest, ShiftPreferences, UnavailableWindow
+from guards.models import DayWish, LeaveRequest, ShiftPreferences, UnavailableWindow
 
 
 class LeaveRequestForm(forms.Form):
@@ -54,6 +54,14 @@ class UnavailableDateForm(forms.Form):
 
     def clean_note(self) -> str:
         return " ".join(self.cleaned_data["note"].split())
+
+
+class DayWishForm(forms.Form):
+    day = forms.DateField(
+        label="Date", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    wish = forms.ChoiceField(label="I would like", choices=DayWish.Wish.choices)
+    strong = forms.BooleanField(label="It matters a lot", required=False)
 
 
 class ShiftPreferencesForm(forms.Form):

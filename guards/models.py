@@ -326,6 +326,54 @@ class UnavailableDate(TenantModel):
         return _midnight(self.day, tz), _midnight(self.day + dt.timedelta(days=1), tz)
 
 
+class DayWish(TenantModel):
+    """A guard's wish for one date: a day off, or to work (any shift, a day shift or a night
+    shift). A soft goal for the roster engine, weighed like the standing preferences
+    (`LabourRules.weight_preference` per wish, three times that for one that matters a lot;
+    scheduling.adapter.build_problem makes it the solver's `Request`)."""
+
+    class Wish(models.TextChoices):
+        OFF = "off", "A day off"
+        WORK = "work", "To work (any shift)"
+        DAY = "day", "A day shift"
+        NIGHT = "night", "A night shift"
+
+    employee = models.ForeignKey(
+        "employees.Employee", on_delete=models.CASCADE, related_name="day_wishes"
+    )
+    day = models.DateField("date")
+    wish = models.CharField("I would like", max_length=10, choices=Wish)
+    strong = models.BooleanField("It matters a lot", default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta(TenantModel.Meta):
+        ordering = ["day"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["org", "employee", "day"],
+                name="guards_daywish_once_per_day",
+                violation_error_message="You already have a wish for this date.",
+            ),
+            models.CheckConstraint(
+                condition=Q(wish__in=["off", "work", "day", "night"]),
+                name="guards_daywish_wish_valid",
+                violation_error_message="Choose a day off, to work, a day or a night shift.",
+            ),
+        ]
+        indexes = [
+            # build_problem reads the wishes in a roster's range.
+            models.Index(fields=["org", "day"], name="guards_daywish_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.employee}: {self.label}"
+
+    @property
+    def label(self) -> str:
+        strength = " (matters a lot)" if self.strong else ""
+        return f"{self.get_wish_display().lower()} on {self.day:%a %-d %b %Y}{strength}"
+
+
 class ShiftPreferences(TenantModel):
     """A guard's soft wishes, one row per guard: days or nights, and weekends off. Stored
     and shown (the guard's availability page, the manager's employee page); the roster

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from employees.models import Employee
 from guards.models import (
+    DayWish,
     LeaveRequest,
     ShiftPreferences,
     ShiftRequest,
@@ -460,6 +461,19 @@ def remove_unavailable_window(*, window: UnavailableWindow) -> None:
     UnavailableWindow.objects.filter(pk=window.pk).delete()
 
 
+def _check_upcoming(day: dt.date) -> dt.date:
+    """Refuse (on the `day` field) a date before the organization's today or more than a
+    year ahead; returns today."""
+    today = timezone.localdate(timezone=ZoneInfo(require_org().timezone))
+    if day < today:
+        raise ValidationError(
+            {"day": ValidationError("The date cannot be in the past.", code="past")}
+        )
+    if day > today + AHEAD:
+        raise ValidationError({"day": _too_far(today)})
+    return today
+
+
 @transaction.atomic
 def add_unavailable_date(*, employee: Employee, day: dt.date, note: str = "") -> UnavailableDate:
     """A single date `employee` cannot work, the whole day.
@@ -468,13 +482,7 @@ def add_unavailable_date(*, employee: Employee, day: dt.date, note: str = "") ->
     or more than a year ahead, a date already marked, and more than MAX_DATES upcoming
     dates."""
     employee = _locked_active(employee)
-    today = timezone.localdate(timezone=ZoneInfo(require_org().timezone))
-    if day < today:
-        raise ValidationError(
-            {"day": ValidationError("The date cannot be in the past.", code="past")}
-        )
-    if day > today + AHEAD:
-        raise ValidationError({"day": _too_far(today)})
+    today = _check_upcoming(day)
     upcoming = UnavailableDate.objects.filter(employee=employee, day__gte=today)
     if upcoming.filter(day=day).exists():
         raise ValidationError(
@@ -501,6 +509,47 @@ def add_unavailable_date(*, employee: Employee, day: dt.date, note: str = "") ->
 def remove_unavailable_date(*, unavailable_date: UnavailableDate) -> None:
     """Remove a marked date (callers pass the guard's own)."""
     UnavailableDate.objects.filter(pk=unavailable_date.pk).delete()
+
+
+@transaction.atomic
+def add_day_wish(*, employee: Employee, day: dt.date, wish: str, strong: bool = False) -> DayWish:
+    """The guard's wish for one date (a day off, or to work): a soft goal for the roster.
+
+    Refused (ValidationError on the field): a date in the past or more than a year ahead, a
+    date that already has a wish or is marked unavailable (that is already a day off, and a
+    hard one), an unknown wish, and more than MAX_DATES upcoming wishes."""
+    employee = _locked_active(employee)
+    today = _check_upcoming(day)
+    if wish not in DayWish.Wish.values:
+        raise ValidationError(
+            {"wish": ValidationError("Choose a day off, to work, a day or a night shift.")}
+        )
+    upcoming = DayWish.objects.filter(employee=employee, day__gte=today)
+    if upcoming.filter(day=day).exists():
+        raise ValidationError(
+            {"day": ValidationError("You already have a wish for this date.", code="duplicate")}
+        )
+    if UnavailableDate.objects.filter(employee=employee, day=day).exists():
+        raise ValidationError(
+            {
+                "day": ValidationError(
+                    "You marked this date as unavailable; remove that first.", code="unavailable"
+                )
+            }
+        )
+    if upcoming.count() >= MAX_DATES:
+        raise ValidationError(
+            "You have %(max)s wishes, the most there can be; remove one first.",
+            code="too_many",
+            params={"max": MAX_DATES},
+        )
+    return DayWish.objects.create(employee=employee, day=day, wish=wish, strong=bool(strong))
+
+
+@transaction.atomic
+def remove_day_wish(*, day_wish: DayWish) -> None:
+    """Remove a wish (callers pass the guard's own)."""
+    DayWish.objects.filter(pk=day_wish.pk).delete()
 
 
 @transaction.atomic

@@ -25,6 +25,8 @@ urlpatterns = [
     path("me/availability/windows/<int:pk>/remove/", views.window_remove, name="window_remove"),
     path("me/availability/dates/", views.date_add, name="date_add"),
     path("me/availability/dates/<int:pk>/remove/", views.date_remove, name="date_remove"),
+    path("me/availability/wishes/", views.wish_add, name="wish_add"),
+    path("me/availability/wishes/<int:pk>/remove/", views.wish_remove, name="wish_remove"),
     path("me/availability/preferences/", views.preferences, name="preferences"),
     # The managers' requests inbox.
     path("requests/", views.requests_inbox, name="requests"),

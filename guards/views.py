@@ -28,6 +28,7 @@ from django.views.decorators.http import require_POST
 from employees.forms import PageForm
 from guards import services
 from guards.forms import (
+    DayWishForm,
     DeclineForm,
     LeaveRequestForm,
     ShiftPreferencesForm,
@@ -35,6 +36,7 @@ from guards.forms import (
     UnavailableWindowForm,
 )
 from guards.models import (
+    DayWish,
     LeaveRequest,
     ShiftPreferences,
     ShiftRequest,
@@ -196,10 +198,11 @@ def _availability_page(
     *,
     window_form: UnavailableWindowForm | None = None,
     date_form: UnavailableDateForm | None = None,
+    wish_form: DayWishForm | None = None,
     preferences_form: ShiftPreferencesForm | None = None,
 ) -> HttpResponse:
-    """The page, with the form that was just sent (and its errors) in its place. Three
-    queries: the windows, the upcoming dates, the preferences."""
+    """The page, with the form that was just sent (and its errors) in its place. Four
+    queries: the windows, the upcoming dates, the upcoming wishes, the preferences."""
     employee = request.employee
     today = timezone.localdate(timezone=zoneinfo.ZoneInfo(request.org.timezone))
     preferences = ShiftPreferences.objects.filter(employee=employee).first()
@@ -210,7 +213,7 @@ def _availability_page(
             else {"time_of_day": ""}
         )
         preferences_form = ShiftPreferencesForm(initial=initial)
-    sent = (window_form, date_form, preferences_form)
+    sent = (window_form, date_form, wish_form, preferences_form)
     return render(
         request,
         "guards/availability.html",
@@ -219,9 +222,11 @@ def _availability_page(
             "dates": list(
                 UnavailableDate.objects.filter(employee=employee, day__gte=today).order_by("day")
             ),
+            "wishes": list(DayWish.objects.filter(employee=employee, day__gte=today)),
             "preferences": preferences,
             "window_form": window_form or UnavailableWindowForm(),
             "date_form": date_form or UnavailableDateForm(),
+            "wish_form": wish_form or DayWishForm(),
             "preferences_form": preferences_form,
         },
         status=400 if any(form is not None and form.errors for form in sent) else 200,
@@ -283,6 +288,30 @@ def date_remove(request: HttpRequest, pk: int) -> HttpResponse:
     marked = get_object_or_404(UnavailableDate, pk=pk, employee=request.employee)
     services.remove_unavailable_date(unavailable_date=marked)
     messages.success(request, f"Removed: {marked.label}.")
+    return redirect("guards:availability")
+
+
+@require_POST
+@guard_required
+def wish_add(request: HttpRequest) -> HttpResponse:
+    form = DayWishForm(request.POST)
+    if form.is_valid():
+        try:
+            wished = services.add_day_wish(employee=request.employee, **form.cleaned_data)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, f"Added: {wished.label}.")
+            return redirect("guards:availability")
+    return _availability_page(request, wish_form=form)
+
+
+@require_POST
+@guard_required
+def wish_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    wished = get_object_or_404(DayWish, pk=pk, employee=request.employee)
+    services.remove_day_wish(day_wish=wished)
+    messages.success(request, f"Removed: {wished.label}.")
     return redirect("guards:availability")
 
 

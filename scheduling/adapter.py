@@ -104,6 +104,35 @@ def _open_weight(row: Shift) -> int | None:
     return pattern.weight_under_cover
 
 
+# A wish that "matters a lot" (guards.DayWish.strong) weighs this many times a plain one.
+STRONG_WISH = 3
+REQUESTED_KIND = {"off": None, "work": None, "day": "day", "night": "night"}
+
+
+def _wish_requests(
+    start_date: dt.date, end_date: dt.date, active: set[int], weight: int
+) -> list[Request]:
+    """The guards' wishes for single dates in the range (guards.DayWish, named, not
+    imported) as the solver's weighted requests: a day off, or to work a shift (of a kind)."""
+    if weight <= 0:
+        return []
+    wishes = apps.get_model("guards", "DayWish").objects.filter(
+        employee_id__in=active, day__gte=start_date, day__lt=end_date
+    )
+    return [
+        Request(
+            employee_id,
+            day.toordinal(),
+            REQUESTED_KIND[wish],
+            wish != "off",
+            weight * (STRONG_WISH if strong else 1),
+        )
+        for employee_id, day, wish, strong in wishes.values_list(
+            "employee_id", "day", "wish", "strong"
+        )
+    ]
+
+
 def _unavailability(
     first: dt.date, last: dt.date, tz: ZoneInfo
 ) -> dict[int, list[tuple[int, int, str]]]:
@@ -245,5 +274,8 @@ def build_problem(*, start_date: dt.date, end_date: dt.date) -> Problem:
         rules=rules,
         site_names=site_names,
         horizon=(start_date.toordinal(), (end_date - dt.timedelta(days=1)).toordinal()),
-        requests=_preference_requests(start_date, end_date, active, rules_row.weight_preference),
+        requests=[
+            *_preference_requests(start_date, end_date, active, rules_row.weight_preference),
+            *_wish_requests(start_date, end_date, active, rules_row.weight_preference),
+        ],
     )

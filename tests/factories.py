@@ -13,7 +13,13 @@ from factory.django import DjangoModelFactory
 
 from clients.models import Client, Grade, Site
 from employees.models import Employee
-from guards.models import LeaveRequest, ShiftPreferences, UnavailableDate, UnavailableWindow
+from guards.models import (
+    DayWish,
+    LeaveRequest,
+    ShiftPreferences,
+    UnavailableDate,
+    UnavailableWindow,
+)
 from organizations.models import Organization, User
 from rostracore.tenancy.context import use_org
 from scheduling.models import (
@@ -220,6 +226,17 @@ class UnavailableDateFactory(TenantFactory):
 
     employee = factory.SubFactory(EmployeeFactory, org=factory.SelfAttribute("..org"))
     day = factory.LazyFunction(lambda: timezone.localdate() + dt.timedelta(days=14))
+
+
+class DayWishFactory(TenantFactory):
+    """A wish for a day off three weeks ahead (`employee=` a guard of `org`)."""
+
+    class Meta:
+        model = DayWish
+
+    employee = factory.SubFactory(EmployeeFactory, org=factory.SelfAttribute("..org"))
+    day = factory.LazyFunction(lambda: timezone.localdate() + dt.timedelta(days=21))
+    wish = DayWish.Wish.OFF
 
 
 class ShiftPreferencesFactory(TenantFactory):

@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from clients.models import Client, Site
 from employees.models import Employee
-from guards.models import LeaveRequest, ShiftRequest, UnavailableDate, UnavailableWindow
+from guards.models import DayWish, LeaveRequest, ShiftRequest, UnavailableDate, UnavailableWindow
 from organizations.models import User
 from scheduling.models import RosterRun, Shift
 from tests.crawl.world import CANARY, MISSING_ID, World
@@ -315,6 +315,14 @@ PAGES: dict[str, Entry] = {
         post=lambda w: {"day": (_next_monday() + dt.timedelta(days=3)).isoformat(), "note": "x"}
     ),
     "guards:date_remove": page(pk=_foreign_only(UnavailableDate)),
+    "guards:wish_add": page(
+        post=lambda w: {
+            "day": (_next_monday() + dt.timedelta(days=4)).isoformat(),
+            "wish": "night",
+            "strong": "on",
+        }
+    ),
+    "guards:wish_remove": page(pk=_foreign_only(DayWish)),
     "guards:preferences": page(post=lambda w: {"time_of_day": "nights", "weekends_off": "on"}),
     "guards:requests": page(queries=(("page=2", "page=2"),)),
     "guards:leave_approve": page(pk=LeaveRequest),
@@ -531,6 +539,8 @@ GUARD_REACHABLE = {
     "guards:window_remove",
     "guards:date_add",
     "guards:date_remove",
+    "guards:wish_add",
+    "guards:wish_remove",
     "guards:preferences",
     "guards:acknowledge",
     "guards:open_shifts",

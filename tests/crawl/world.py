@@ -38,6 +38,7 @@ from tests.conftest import owner_connection, truncate_as_owner
 from tests.factories import (
     AbsenceFactory,
     ClientFactory,
+    DayWishFactory,
     EmployeeFactory,
     GuardContractFactory,
     LabourRulesFactory,
@@ -128,6 +129,7 @@ def _availability(org: Organization, employee: Employee, tag: str, weekday: int)
     UnavailableWindowFactory(org=org, employee=employee, weekday=weekday)
     UnavailableDateFactory(org=org, employee=employee, note=f"{tag} date off")
     ShiftPreferencesFactory(org=org, employee=employee)
+    DayWishFactory(org=org, employee=employee)
 
 
 def _populate(org: Organization, tag: str, manager: User) -> tuple[User, User]:

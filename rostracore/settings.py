@@ -8,6 +8,7 @@ then gets the development key and, without DATABASE_URL, an embedded PostgreSQL
 """
 
 import datetime as dt
+from decimal import Decimal
 from pathlib import Path
 
 import environ
@@ -48,6 +49,7 @@ INSTALLED_APPS = [
     "employees",
     "scheduling",
     "guards",  # the guards' own pages (/me/)
+    "billing",  # charge rates and invoices to clients
     "payroll",  # hours for payroll: pay schedule, pay periods, the payroll CSV
     "operations",  # backups, demo data, the task queue's migrations: imports every app above
     "django_tasks_db",  # the database queue of background tasks (TASKS below)
@@ -232,6 +234,11 @@ EMAIL_CONFIG = env.email_url(
 vars().update(EMAIL_CONFIG)  # EMAIL_BACKEND, EMAIL_HOST, EMAIL_PORT, EMAIL_USE_TLS, ...
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="RostraCore <noreply@rostracore.example>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# Invoices to clients (billing): every organization bills in this currency (ISO 4217) and
+# adds this VAT rate to the subtotal (South Africa's 15 %; 0 for none).
+BILLING_CURRENCY = env("BILLING_CURRENCY", default="ZAR")
+BILLING_VAT_RATE = Decimal(env("BILLING_VAT_RATE", default="0.15"))
 
 LOGGING = {
     "version": 1,

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "guards",  # the guards' own pages (/me/)
     "billing",  # charge rates and invoices to clients
     "payroll",  # hours for payroll: pay schedule, pay periods, the payroll CSV
+    "attendance",  # clock-in and clock-out of published shifts
     "operations",  # backups, demo data, the task queue's migrations: imports every app above
     "django_tasks_db",  # the database queue of background tasks (TASKS below)
 ]

@@ -35,6 +35,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
+from attendance.models import Attendance
 from billing.models import ChargeRate
 from clients.models import Client
 from payroll.hours import DayKind, day_kind_minutes, holiday_dates
@@ -228,7 +229,14 @@ def _billing_settings() -> tuple[str, str, str | None]:
 def _worked(client: Client, start: dt.datetime, end: dt.datetime, source: str) -> list[Worked]:
     """The billable intervals that overlap [start, end): one query."""
     if source == ATTENDANCE:
-        raise NotImplementedError  # until attendance is merged
+        rows = Attendance.objects.filter(
+            shift__site__client=client,
+            clock_in_at__isnull=False,
+            clock_out_at__isnull=False,
+            clock_in_at__lt=end,
+            clock_out_at__gt=start,
+        ).values_list("shift__site_id", "shift__post_id", "clock_in_at", "clock_out_at")
+        return [Worked(*row) for row in rows]
     rows = Shift.objects.filter(
         site__client=client,
         published_employee__isnull=False,

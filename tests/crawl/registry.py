@@ -25,11 +25,12 @@ from django.db import models
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
+from billing.models import ChargeRate
 from clients.models import Client, Site
 from employees.models import Employee
 from guards.models import LeaveRequest, ShiftRequest, UnavailableDate, UnavailableWindow
 from organizations.models import User
-from scheduling.models import RosterRun, Shift
+from scheduling.models import Post, RosterRun, Shift
 from tests.crawl.world import CANARY, MISSING_ID, World
 
 # Matches every canary string (icontains) without being one: pages echo the search term.
@@ -184,6 +185,23 @@ def employee_form(w: World) -> dict:
         "assigned_client": w.b(Client).pk,
         "hire_date": "2024-01-01",
     }
+
+
+def rate_form(w: World) -> dict:
+    """The charge-rate form, pointing at B's client, site and post."""
+    return {
+        "client": w.b(Client).pk,
+        "site": w.b(Site).pk,
+        "post": w.b(Post).pk,
+        "hourly_rate": "1.00",
+        "sunday_multiplier": "1.00",
+        "public_holiday_multiplier": "1.00",
+    }
+
+
+def _same(value: Any):
+    """A kwarg that names no row: the same value for B's, the missing and A's own request."""
+    return lambda world: (value, value, value)
 
 
 def _ical(org_of: Callable[[World], Any], secret_of: Callable[[World], Any]):
@@ -363,6 +381,15 @@ PAGES: dict[str, Entry] = {
         page(token=_ical(lambda w: w.org_a, lambda w: w.b(Employee))),
         page(token=_ical(lambda w: w.org_b, lambda w: w.a(Employee))),
     ),
+    "billing:home": page(queries=(("month=2029-12", "month=2029-12"),)),
+    "billing:rates": page(),
+    "billing:rate_new": page(post=rate_form),
+    "billing:rate_edit": page(pk=ChargeRate, post=rate_form),
+    "billing:rate_delete": page(pk=ChargeRate),
+    **{
+        f"billing:{name}": page(pk=Client, year=_same(2029), month=_same(12))
+        for name in ("invoice", "invoice_pdf", "invoice_csv")
+    },
     # The admin site's own views.
     "admin:index": page(),
     "admin:login": page(post=lambda w: {"username": w.manager_a.username, "password": "wrong"}),

@@ -14,6 +14,7 @@ import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -28,6 +29,7 @@ from django.test import Client as HttpClient
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from billing.models import ChargeRate
 from employees.models import Employee
 from guards.models import ShiftRequest
 from organizations.models import Organization, User
@@ -202,6 +204,10 @@ def _populate(org: Organization, tag: str, manager: User) -> tuple[User, User]:
         open_shifts=1,
     )
     with use_org(org):
+        # Billing: the client's rate and one narrowed to its site's post (no text of their
+        # own: the client's and site's names on the invoice carry the canary).
+        ChargeRate.objects.create(client=client, hourly_rate=Decimal("100.00"))
+        ChargeRate.objects.create(client=client, site=site, post=post, hourly_rate=Decimal("120"))
         RosterAssignment.objects.create(
             run=run, shift=assigned, employee=flex, open_reason=f"{tag} kept"
         )

@@ -61,6 +61,9 @@ class Attendance(TenantModel):
     clock_out_longitude = models.FloatField(null=True, blank=True)
     clock_out_accuracy = models.FloatField("clock-out accuracy (metres)", null=True, blank=True)
     updated_at = models.DateTimeField(default=timezone.now)
+    # When the managers were emailed that nobody clocked in (attendance.services.mark_no_shows,
+    # run by `manage.py alert_no_shows`): each no-show is emailed once.
+    no_show_alerted_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta(TenantModel.Meta):
         verbose_name_plural = "attendance"
@@ -106,6 +109,18 @@ class Attendance(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.employee} at {self.shift}"
+
+    @classmethod
+    def notice_subject(cls, *, user, object_id: int | None) -> Attendance | None:
+        """The no-show an alert email is about (organizations.tasks, "no_show"): for a manager
+        of its organization (the scoped manager finds no other's), while still no clock-in."""
+        if user.role != "manager":  # organizations.User.Role.MANAGER (a string: no import)
+            return None
+        return (
+            cls.objects.select_related("shift__site__client", "employee")
+            .filter(pk=object_id, clock_in_at__isnull=True, no_show_alerted_at__isnull=False)
+            .first()
+        )
 
     @property
     def is_open(self) -> bool:

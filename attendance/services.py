@@ -17,12 +17,15 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from attendance.models import Attendance, AttendanceEvent, Source
 from employees.models import Employee
 from organizations.models import User
-from scheduling.models import Shift
+from organizations.tasks import send_email
+from rostracore.tenancy.context import require_org
+from scheduling.models import LabourRules, Shift
 
 # A guard may clock in this long before the shift starts (to relieve the guard before)…
 CLOCK_IN_EARLY = dt.timedelta(minutes=60)
@@ -30,6 +33,9 @@ CLOCK_IN_EARLY = dt.timedelta(minutes=60)
 CLOCK_OUT_LATE = dt.timedelta(hours=6)
 # A manager's record may not put times further than this from the shift.
 RECORD_MARGIN = dt.timedelta(hours=24)
+# No-shows are alerted for shifts that started at most this long ago: a first run (or one
+# after an outage) does not email about last month.
+NO_SHOW_LOOKBACK = dt.timedelta(hours=12)
 
 
 @dataclass(frozen=True)
@@ -254,3 +260,49 @@ def record_attendance(
         reason=reason[:500],
     )
     return attendance
+
+
+@transaction.atomic
+def mark_no_shows(*, base_url: str = "", now: dt.datetime | None = None) -> int:
+    """Email the current organization's managers (through the worker) about each published
+    shift nobody clocked in on `LabourRules.no_show_after_minutes` after its start; returns
+    how many. Each no-show is marked (`Attendance.no_show_alerted_at`) and emailed once, so
+    running it every few minutes (`manage.py alert_no_shows`) is safe; shifts that started
+    more than NO_SHOW_LOOKBACK ago are left alone. The task holds ids only."""
+    org = require_org("Alerting no-shows")
+    now = now or timezone.now()
+    rules = LabourRules.objects.first() or LabourRules()
+    due = list(
+        Shift.objects.select_for_update(of=("self",))
+        .filter(
+            published_employee__isnull=False,
+            start__lte=now - dt.timedelta(minutes=rules.no_show_after_minutes),
+            start__gt=now - NO_SHOW_LOOKBACK,
+            end__gt=now,
+        )
+        .exclude(
+            Q(attendance__clock_in_at__isnull=False)
+            | Q(attendance__no_show_alerted_at__isnull=False)
+        )
+        .order_by("start", "pk")
+    )
+    if not due:
+        return 0
+    managers = list(
+        User.objects.filter(org=org, role=User.Role.MANAGER, is_active=True)
+        .exclude(email="")
+        .values_list("pk", flat=True)
+    )
+    existing = {a.shift_id: a for a in Attendance.objects.filter(shift__in=due)}
+    for shift in due:
+        attendance = existing.get(shift.pk) or Attendance(
+            shift=shift, employee_id=shift.published_employee_id
+        )
+        attendance.no_show_alerted_at = now
+        attendance.updated_at = now
+        attendance.save()
+        for user_id in managers:
+            send_email.enqueue(
+                template="no_show", user_id=user_id, base_url=base_url, object_id=attendance.pk
+            )
+    return len(due)

@@ -27,8 +27,11 @@ def _location_complete(prefix: str) -> Q:
     """Latitude and longitude come together, within range; accuracy only with them."""
     lat, lon, acc = f"{prefix}latitude", f"{prefix}longitude", f"{prefix}accuracy"
     missing = Q(**{f"{lat}__isnull": True, f"{lon}__isnull": True, f"{acc}__isnull": True})
+    # isnull=False spelt out: a comparison with NULL passes a CHECK.
     present = Q(
         **{
+            f"{lat}__isnull": False,
+            f"{lon}__isnull": False,
             f"{lat}__gte": -90,
             f"{lat}__lte": 90,
             f"{lon}__gte": -180,

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from attendance.models import Attendance, AttendanceEvent, Source
@@ -281,8 +281,11 @@ def mark_no_shows(*, base_url: str = "", now: dt.datetime | None = None) -> int:
             end__gt=now,
         )
         .exclude(
-            Q(attendance__clock_in_at__isnull=False)
-            | Q(attendance__no_show_alerted_at__isnull=False)
+            Exists(
+                Attendance.objects.filter(shift=OuterRef("pk")).filter(
+                    Q(clock_in_at__isnull=False) | Q(no_show_alerted_at__isnull=False)
+                )
+            )
         )
         .order_by("start", "pk")
     )

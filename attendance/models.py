@@ -27,8 +27,11 @@ def _location_complete(prefix: str) -> Q:
     """Latitude and longitude come together, within range; accuracy only with them."""
     lat, lon, acc = f"{prefix}latitude", f"{prefix}longitude", f"{prefix}accuracy"
     missing = Q(**{f"{lat}__isnull": True, f"{lon}__isnull": True, f"{acc}__isnull": True})
+    # isnull=False spelt out: a comparison with NULL passes a CHECK.
     present = Q(
         **{
+            f"{lat}__isnull": False,
+            f"{lon}__isnull": False,
             f"{lat}__gte": -90,
             f"{lat}__lte": 90,
             f"{lon}__gte": -180,
@@ -61,6 +64,9 @@ class Attendance(TenantModel):
     clock_out_longitude = models.FloatField(null=True, blank=True)
     clock_out_accuracy = models.FloatField("clock-out accuracy (metres)", null=True, blank=True)
     updated_at = models.DateTimeField(default=timezone.now)
+    # When the managers were emailed that nobody clocked in (attendance.services.mark_no_shows,
+    # run by `manage.py alert_no_shows`): each no-show is emailed once.
+    no_show_alerted_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta(TenantModel.Meta):
         verbose_name_plural = "attendance"
@@ -106,6 +112,18 @@ class Attendance(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.employee} at {self.shift}"
+
+    @classmethod
+    def notice_subject(cls, *, user, object_id: int | None) -> Attendance | None:
+        """The no-show an alert email is about (organizations.tasks, "no_show"): for a manager
+        of its organization (the scoped manager finds no other's), while still no clock-in."""
+        if user.role != "manager":  # organizations.User.Role.MANAGER (a string: no import)
+            return None
+        return (
+            cls.objects.select_related("shift__site__client", "employee")
+            .filter(pk=object_id, clock_in_at__isnull=True, no_show_alerted_at__isnull=False)
+            .first()
+        )
 
     @property
     def is_open(self) -> bool:

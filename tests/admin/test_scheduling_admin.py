@@ -87,6 +87,8 @@ def _rules_form(**extra) -> dict:
         "weight_fairness": 1,
         "weight_overtime": 5,
         "weight_preference": 2,
+        "late_after_minutes": 5,
+        "no_show_after_minutes": 30,
     }
     return {**values, **extra}
 

@@ -64,7 +64,7 @@ class Rate:
             return self.sunday
         if kind == DayKind.PUBLIC_HOLIDAY:
             return self.public_holiday
-        return Decimal(1)
+        return Decimal("1.00")
 
 
 # Rates of one client, keyed by (site id, post id): (None, None) is the client's own rate,

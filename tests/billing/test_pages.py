@@ -166,7 +166,7 @@ def test_invoice_csv_has_the_lines_and_totals_and_is_formula_safe(client, manage
         "Ordinary",
         "20.50",
         "100.00",
-        "1",
+        "1.00",
         "2050.00",
         "ZAR",
     ] in rows

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "employees",
     "scheduling",
     "guards",  # the guards' own pages (/me/)
+    "attendance",  # clock-in and clock-out of published shifts
     "payroll",  # hours for payroll: pay schedule, pay periods, the payroll CSV
     "operations",  # backups, demo data, the task queue's migrations: imports every app above
     "django_tasks_db",  # the database queue of background tasks (TASKS below)

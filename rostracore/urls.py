@@ -15,6 +15,7 @@ urlpatterns = [
     path("accounts/", include("organizations.urls")),
     path("employees/", include("employees.urls")),
     path("scheduling/", include("scheduling.urls")),
+    path("attendance/", include("attendance.urls")),
     path("", include("guards.urls")),  # /me/ (guards) and /requests/ (managers)
     path("admin/", admin.site.urls),
 ]

@@ -234,6 +234,16 @@ class LabourRulesAdmin(TenantModelAdmin):
                 ],
             },
         ),
+        (
+            "Attendance",
+            {
+                "description": (
+                    "Minutes after a shift's start: the board flags a guard late, then a "
+                    "no-show, and the managers are emailed about a no-show."
+                ),
+                "fields": ["late_after_minutes", "no_show_after_minutes"],
+            },
+        ),
     ]
 
     # One set per organization. Not via has_add_permission: the admin's app list asks every

@@ -5,6 +5,7 @@ import datetime as dt
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import ArrayField, RangeOperators
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -217,6 +218,18 @@ class LabourRules(TenantModel):
         validators=[MaxValueValidator(24)],
         help_text="48 ordinary hours over six days.",
     )
+    # Attendance flags on the board (scheduling.board reads them; attendance.tasks emails).
+    late_after_minutes = models.PositiveSmallIntegerField(
+        "late after (minutes)",
+        default=5,
+        help_text="A guard who has not clocked in this many minutes after the start is late.",
+    )
+    no_show_after_minutes = models.PositiveSmallIntegerField(
+        "no-show after (minutes)",
+        default=30,
+        help_text="No clock-in this many minutes after the start is a no-show; the manager "
+        "is emailed.",
+    )
 
     class Meta(TenantModel.Meta):
         verbose_name = "labour rules"
@@ -245,10 +258,26 @@ class LabourRules(TenantModel):
                 name="scheduling_labourrules_night_not_empty",
                 violation_error_message="The night allowance must start and end at different times",
             ),
+            models.CheckConstraint(
+                condition=Q(no_show_after_minutes__gte=F("late_after_minutes")),
+                name="scheduling_labourrules_no_show_after_late",
+                violation_error_message="A no-show comes at or after being late.",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"Labour rules of {self.org}"
+
+    def clean(self) -> None:
+        super().clean()
+        if (
+            self.late_after_minutes is not None
+            and self.no_show_after_minutes is not None
+            and self.no_show_after_minutes < self.late_after_minutes
+        ):
+            raise ValidationError(
+                {"no_show_after_minutes": "A no-show comes at or after being late."}
+            )
 
 
 class SiteInduction(TenantModel):

@@ -11,7 +11,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('scheduling', '0012_labour_rules_weight_preference'),
+        ('scheduling', '0013_labour_rules_attendance'),
     ]
 
     operations = [

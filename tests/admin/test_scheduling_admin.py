@@ -90,6 +90,8 @@ def _rules_form(**extra) -> dict:
         "night_start": "18:00",
         "night_end": "06:00",
         "leave_day_hours": 8,
+        "late_after_minutes": 5,
+        "no_show_after_minutes": 30,
     }
     return {**values, **extra}
 

@@ -290,6 +290,8 @@ PAGES: dict[str, Entry] = {
     "accept_invitation": page(uidb64=_uid, token=_link_token(_invitation_tokens)),
     "guards:my_shifts": page(),
     "guards:acknowledge": page(post=lambda w: {}),
+    "guards:clock_in": page(pk=_foreign_only(Shift), post=lambda w: {"latitude": "-26.1"}),
+    "guards:clock_out": page(pk=_foreign_only(Shift)),
     "guards:leave": page(
         post=lambda w: {
             "start": _next_monday().isoformat(),
@@ -338,6 +340,13 @@ PAGES: dict[str, Entry] = {
         }
     ),
     "scheduling:shift": page(pk=Shift),
+    "attendance:shift": page(
+        pk=Shift,
+        post=lambda w: {
+            "clock_in_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+            "reason": "Hacked",
+        },
+    ),
     "scheduling:shift_assign": page(pk=Shift, post=lambda w: {"employee": w.b(Employee).pk}),
     "scheduling:shift_unassign": page(pk=Shift),
     "scheduling:shift_pin": page(pk=Shift, post=lambda w: {"pinned": "on"}),
@@ -532,6 +541,8 @@ GUARD_REACHABLE = {
     "guards:date_remove",
     "guards:preferences",
     "guards:acknowledge",
+    "guards:clock_in",
+    "guards:clock_out",
     "guards:open_shifts",
     "guards:pickup",
     "guards:swaps",

@@ -28,6 +28,7 @@ from django.test import Client as HttpClient
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from attendance.models import Attendance, AttendanceEvent
 from employees.models import Employee
 from guards.models import ShiftRequest
 from organizations.models import Organization, User
@@ -216,6 +217,25 @@ def _populate(org: Organization, tag: str, manager: User) -> tuple[User, User]:
             taker=flex,
             status=ShiftRequest.Status.ACCEPTED,
             decline_reason=f"{tag} swap",
+        )
+        # A correction of the dedicated guard's attendance (the manager's record, with a
+        # reason): the attendance models' rows.
+        attendance = Attendance.objects.create(
+            shift=assigned,
+            employee=dedicated,
+            clock_in_at=soon - dt.timedelta(minutes=30),
+            clock_in_source=Attendance.Source.MANAGER,
+        )
+        AttendanceEvent.objects.create(
+            attendance=attendance,
+            shift=assigned,
+            employee=dedicated,
+            kind=AttendanceEvent.Kind.CORRECTION,
+            source=AttendanceEvent.Source.MANAGER,
+            at=timezone.now(),
+            clock_in_at=attendance.clock_in_at,
+            reason=f"{tag} correction",
+            user=manager,
         )
         ShiftRequest.objects.create(
             kind=ShiftRequest.Kind.PICKUP,

@@ -16,6 +16,7 @@ urlpatterns = [
     path("employees/", include("employees.urls")),
     path("scheduling/", include("scheduling.urls")),
     path("attendance/", include("attendance.urls")),
+    path("payroll/", include("payroll.urls")),
     path("", include("guards.urls")),  # /me/ (guards) and /requests/ (managers)
     path("admin/", admin.site.urls),
 ]

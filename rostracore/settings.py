@@ -49,9 +49,9 @@ INSTALLED_APPS = [
     "employees",
     "scheduling",
     "guards",  # the guards' own pages (/me/)
-    "billing",  # charge rates and invoices to clients
-    "payroll",  # hours for payroll: pay schedule, pay periods, the payroll CSV
     "attendance",  # clock-in and clock-out of published shifts
+    "payroll",  # hours for payroll: pay schedule, pay periods, the payroll CSV
+    "billing",  # charge rates and invoices to clients
     "operations",  # backups, demo data, the task queue's migrations: imports every app above
     "django_tasks_db",  # the database queue of background tasks (TASKS below)
 ]

@@ -211,6 +211,16 @@ class LabourRulesAdmin(TenantModelAdmin):
             },
         ),
         (
+            "Payroll",
+            {
+                "description": (
+                    "Overtime is paid beyond the ordinary hours a week above (and a day, when "
+                    "set); night minutes get the night allowance."
+                ),
+                "fields": ["daily_ordinary_hours", "night_start", "night_end", "leave_day_hours"],
+            },
+        ),
+        (
             "Roster goals (penalty points)",
             {
                 "description": "An open shift must outweigh everything else combined.",

@@ -39,10 +39,12 @@ from attendance.models import Attendance
 from billing.models import ChargeRate
 from clients.models import Client
 from payroll.hours import DayKind, day_kind_minutes, holiday_dates
+from payroll.models import PaySchedule
+from payroll.periods import pay_schedule
 from scheduling.models import Shift
 
 CENT = Decimal("0.01")
-ROSTER, ATTENDANCE = "roster", "attendance"  # the billing sources (payroll's settings)
+ROSTER, ATTENDANCE = PaySchedule.Source.ROSTER, PaySchedule.Source.ATTENDANCE
 KIND_ORDER = (DayKind.ORDINARY, DayKind.SUNDAY, DayKind.PUBLIC_HOLIDAY)
 KIND_LABELS = {
     DayKind.ORDINARY: "Ordinary",
@@ -222,8 +224,10 @@ def _rates(client: Client) -> dict[RateKey, Rate]:
 
 
 def _billing_settings() -> tuple[str, str, str | None]:
-    """(billing source, holiday country, subdivision) of the current organization."""
-    return ROSTER, "ZA", None  # until the payroll settings are merged
+    """(billing source, holiday country, subdivision) from the current organization's pay
+    schedule (its defaults, the roster and South Africa, when it has none yet): one query."""
+    schedule = pay_schedule()
+    return schedule.billing_source, schedule.holiday_country, schedule.holiday_subdivision or None
 
 
 def _worked(client: Client, start: dt.datetime, end: dt.datetime, source: str) -> list[Worked]:

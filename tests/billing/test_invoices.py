@@ -35,6 +35,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.utils import timezone
 
 from billing.invoices import Rate, Worked, invoice_for, month_bounds, price_month, rate_for
 from payroll.hours import DayKind, holiday_dates
@@ -189,7 +190,7 @@ def test_invoice_for_reads_the_published_roster_in_a_fixed_number_of_queries(
     org_a, december, django_assert_num_queries
 ):
     with use_org(org_a):
-        with django_assert_num_queries(3):  # sites, rates, the intervals
+        with django_assert_num_queries(4):  # sites, the pay schedule, rates, the intervals
             invoice = invoice_for(client=december["client"], month=dt.date(2029, 12, 1))
         assert [(s.name, s.amount) for s in invoice.sites] == [
             ("A Depot", D("7450.00")),
@@ -211,7 +212,7 @@ def test_invoice_for_reads_the_published_roster_in_a_fixed_number_of_queries(
                 end=start + dt.timedelta(hours=1),
                 employee=other_guard,
             )
-        with django_assert_num_queries(3):
+        with django_assert_num_queries(4):
             invoice_for(client=december["client"], month=dt.date(2029, 12, 1))
 
 
@@ -242,3 +243,61 @@ def test_another_organizations_shifts_never_reach_an_invoice(org_a, org_b, decem
     with use_org(org_b):
         theirs = invoice_for(client=other, month=month)
     assert theirs.subtotal == D("6000.00")  # 12 h x 500.00
+
+
+def test_invoice_bills_attended_time_when_the_pay_schedule_says_so(org_a, december):
+    """Attended, not rostered: the yard's Christmas shift 07:00-15:00 attended 07:12-15:00
+    = 7.8 h x 120.00 x 2.50 = 2340.00; the depot's observed-holiday shift (17 Dec, 06:00-18:00)
+    attended 06:00-17:30 = 11.5 h x 100.00 x 2.00 = 2300.00. A clock-in without a clock-out
+    bills nothing (the 9 Dec shift), nor do shifts nobody clocked in on. Subtotal 4640.00,
+    VAT 696.00, total 5336.00."""
+    from attendance.models import Attendance
+    from payroll.models import PaySchedule
+    from scheduling.models import Shift
+
+    with use_org(org_a):
+        PaySchedule.objects.create(billing_source=PaySchedule.Source.ATTENDANCE)
+        shifts = {timezone.localtime(s.start, JOHANNESBURG).date(): s for s in Shift.objects.all()}
+        attended = [
+            (dt.date(2029, 12, 25), local("2029-12-25", "07:12"), local("2029-12-25", "15:00")),
+            (dt.date(2029, 12, 17), local("2029-12-17", "06:00"), local("2029-12-17", "17:30")),
+            (dt.date(2029, 12, 9), local("2029-12-09", "06:05"), None),
+        ]
+        for day, clock_in, clock_out in attended:
+            shift = shifts[day]
+            Attendance.objects.create(
+                shift=shift,
+                employee_id=shift.published_employee_id,
+                clock_in_at=clock_in,
+                clock_in_source=Attendance.Source.MANAGER,
+                clock_out_at=clock_out,
+                clock_out_source=Attendance.Source.MANAGER if clock_out else "",
+            )
+        invoice = invoice_for(client=december["client"], month=dt.date(2029, 12, 1))
+    assert invoice.source == "attendance"
+    assert [(s.name, _lines(s)) for s in invoice.sites] == [
+        ("A Depot", [(DayKind.PUBLIC_HOLIDAY, D("11.50"), D("2300.00"))]),
+        ("B Yard", [(DayKind.PUBLIC_HOLIDAY, D("7.80"), D("2340.00"))]),
+    ]
+    assert (invoice.subtotal, invoice.vat, invoice.total) == (
+        D("4640.00"),
+        D("696.00"),
+        D("5336.00"),
+    )
+
+
+def test_invoice_uses_the_pay_schedules_holiday_calendar(org_a, december):
+    """With Great Britain's calendar 16 and 17 Dec 2029 are a plain Sunday and Monday. A Depot:
+    ordinary Sat 1 Dec 6 h + Tue 4 Dec 8.5 h + Sat 15 Dec 6 h + Mon 17 Dec 12 h = 32.5 h x
+    100.00 = 3250.00; Sunday 9 Dec 12 h + Sun 16 Dec 6 h = 18 h x 150.00 = 2700.00; 5950.00."""
+    from payroll.models import PaySchedule
+
+    with use_org(org_a):
+        PaySchedule.objects.create(holiday_country="GB")
+        invoice = invoice_for(client=december["client"], month=dt.date(2029, 12, 1))
+    depot = invoice.sites[0]
+    assert _lines(depot) == [
+        (DayKind.ORDINARY, D("32.50"), D("3250.00")),
+        (DayKind.SUNDAY, D("18.00"), D("2700.00")),
+    ]
+    assert depot.amount == D("5950.00")

@@ -10,9 +10,10 @@ The hand-computed figures. The shift is 8 hours (rostered), and the organization
 timezone is chosen so that it is between 08:00 and 09:00 local time now (a fixed-offset
 zone, Etc/GMT-N, no daylight saving), so the shift lies within one local day, ends before
 18:00 and has no night minutes, whatever time the suite runs:
-- payroll (pay hours from the published roster, the default): 8 h = 480 minutes in one
-  exclusive category (ordinary on a weekday; Sunday or public holiday on such a day, which
-  the test names from the local date), 8.00 hours;
+- payroll (monthly periods and pay hours from the published roster, the defaults): one
+  row, 8 h = 480 rostered minutes = 8.00 hours in one exclusive category (ordinary on a
+  weekday; Sunday or public holiday on such a day, which the test names from the local
+  date), attended 0.00 (or 0.02 when the clock-out fell in the next minute);
 - invoice (bill hours from the published roster, the default): the client's rate 150.00/h
   with both multipliers 1.00, so whatever the day, 8 h x 150.00 = 1200.00; VAT 15 % =
   180.00; total 1380.00.
@@ -21,16 +22,21 @@ The attended time (12 minutes late, out a moment later) is not what either count
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import re
 import zoneinfo
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
 from playwright.sync_api import Browser, Page, expect
 
+from attendance.models import Attendance
 from billing.models import ChargeRate
+from payroll.hours import holiday_dates
 from rostracore.tenancy.context import use_org
 from tests.browser.conftest import SCREENSHOTS
 from tests.factories import (
@@ -60,6 +66,19 @@ def _log_in(page: Page, base: str, username: str) -> None:
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Log in").click()
+
+
+def _category(day: dt.date) -> tuple[str, str]:
+    """The payroll category of a day's hours (below the overtime threshold)."""
+    if day in holiday_dates(country="ZA", subdivision=None, years=[day.year]):
+        return "PH", "Public holiday"
+    if day.weekday() == 6:
+        return "SUN", "Sunday"
+    return "ORD", "Ordinary"
+
+
+def _whole_minutes(moment: dt.datetime) -> dt.datetime:
+    return moment.replace(second=0, microsecond=0)
 
 
 def _morning_zone(now: dt.datetime) -> str:
@@ -106,6 +125,7 @@ def test_from_a_late_clock_in_to_the_payroll_csv_and_the_invoice(
 ):
     base = live_server.url
     shift, tz = company["shift"], company["tz"]
+    today = timezone.localtime(shift.start, tz).date()
 
     # 1. Gina clocks in on her phone, 12 minutes after her shift started, and out again.
     guard = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True).new_page()
@@ -125,8 +145,54 @@ def test_from_a_late_clock_in_to_the_payroll_csv_and_the_invoice(
     expect(manager.get_by_text("late 12 min")).to_be_visible()
     _screenshot(manager, "2-board")
 
+    # 3a. The manager closes the pay period (monthly by default: this local month), downloads
+    # its payroll CSV and checks it.
+    with use_org(company["org"]):
+        attendance = Attendance.objects.get(shift=shift)
+    manager.goto(f"{base}/payroll/")
+    first = today.replace(day=1)
+    manager.get_by_role("link", name=re.compile(f"^{first:%a %d %b %Y} ")).click()
+    manager.get_by_role("button", name="Close this period").click()
+    expect(manager.locator(".message")).to_contain_text("payroll lines are final")
+    with manager.expect_download() as download:
+        manager.get_by_role("link", name="Payroll CSV").click()
+    rows = list(csv.reader(io.StringIO(Path(download.value.path()).read_text())))
+    # By hand: 480 rostered minutes = 8.00 h, all in today's kind of day; attended is the
+    # clock-in to clock-out, each taken to its whole minute (0 or 1 minute: 0.00 or 0.02 h).
+    code, label = _category(today)
+    attended = (
+        _whole_minutes(attendance.clock_out_at) - _whole_minutes(attendance.clock_in_at)
+    ) // dt.timedelta(minutes=1)
+    assert attended in (0, 1)
+    last_day = (first + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+    assert rows == [
+        [
+            "employee_number",
+            "employee_name",
+            "category_code",
+            "category",
+            "hours",
+            "rostered_hours",
+            "attended_hours",
+            "period_start",
+            "period_end",
+        ],
+        [
+            "E-00017",
+            "Gina Dube",
+            code,
+            label,
+            "8.00",
+            "8.00",
+            f"{Decimal(attended) / 60:.2f}",
+            first.isoformat(),
+            last_day.isoformat(),
+        ],
+    ]
+    _screenshot(manager, "3-payroll")
+
     # 3b. The client's invoice: 8 h x 150.00 = 1200.00, VAT 180.00, total 1380.00.
-    month = timezone.localtime(shift.start, tz).date().replace(day=1)
+    month = first
     manager.goto(f"{base}/billing/?month={month:%Y-%m}")
     manager.get_by_role("row", name=re.compile("City of Tshwane")).get_by_role("link").click()
     expect(manager.get_by_role("heading", name=f"Invoice · {month:%B %Y}")).to_be_visible()

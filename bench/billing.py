@@ -60,7 +60,7 @@ def ensure_data() -> Organization:
     if not Organization.objects.using(ALIAS).filter(slug=SLUG).exists():
         print("seeding scale-001 (1,000 guards, 5 weeks) ...", flush=True)
         call_command("seed_demo", orgs=1, guards=1000, weeks=5, verbosity=0)
-    org = Organization.objects.using(ALIAS).get(slug=SLUG)
+    org = Organization.objects.get(slug=SLUG)
     with connections[ALIAS].cursor() as cursor:
         cursor.execute(
             "UPDATE scheduling_shift SET published_employee_id = employee_id, "

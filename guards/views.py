@@ -18,13 +18,26 @@ import zoneinfo
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import CharField, DurationField, ExpressionWrapper, F, Q, Sum, Value
+from django.db.models import (
+    CharField,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from attendance import services as attendance_services
+from attendance.forms import LocationForm
+from attendance.models import Attendance
 from employees.forms import PageForm
 from guards import services
 from guards.forms import (
@@ -80,11 +93,32 @@ def my_shifts(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     monday, next_monday = week_bounds(now, zoneinfo.ZoneInfo(request.org.timezone))
     shifts = Shift.objects.filter(published_employee=employee)
+    # The guard's own attendance of each shift, as two columns of the same query; a shift
+    # clocked in on stays listed until clocked out (or CLOCK_OUT_LATE after its end).
+    mine = Attendance.objects.filter(shift=OuterRef("pk"), employee=employee)
     upcoming = list(
-        shifts.filter(end__gt=now, start__lt=now + dt.timedelta(days=UPCOMING_DAYS))
+        shifts.annotate(
+            clocked_in_at=Subquery(mine.values("clock_in_at")[:1]),
+            clocked_out_at=Subquery(mine.values("clock_out_at")[:1]),
+        )
+        .filter(
+            Q(end__gt=now)
+            | Q(
+                end__gt=now - attendance_services.CLOCK_OUT_LATE,
+                clocked_in_at__isnull=False,
+                clocked_out_at__isnull=True,
+            ),
+            start__lt=now + dt.timedelta(days=UPCOMING_DAYS),
+        )
         .select_related("site", "post")
         .order_by("start")[:UPCOMING_SHIFTS]
     )
+    for shift in upcoming:
+        shift.can_clock_in = (
+            shift.clocked_in_at is None
+            and shift.start - attendance_services.CLOCK_IN_EARLY <= now < shift.end
+        )
+        shift.can_clock_out = shift.clocked_in_at is not None and shift.clocked_out_at is None
     # Hours by the week a shift starts in (Monday to Monday, the organization's time), as
     # the dashboard counts shifts. Aware arithmetic on the zone's wall clock: each bound
     # stays a local midnight, across a daylight-saving change too.
@@ -129,8 +163,43 @@ def my_shifts(request: HttpRequest) -> HttpResponse:
             "past_total": round(sum(week["hours"] for week in past), 1),
             "calendar_url": request.build_absolute_uri(feed),
             "changes": [(c, c.employee_id == employee.pk) for c in changes],
+            "clockable": any(s.can_clock_in or s.can_clock_out for s in upcoming),
         },
     )
+
+
+# --- Attendance: clocking in and out of the guard's own published shifts ------------------
+
+
+def _clock(request: HttpRequest, pk: int, *, out: bool) -> HttpResponse:
+    # Another guard's shift (or another organization's) is a 404, like a missing one.
+    shift = get_object_or_404(Shift, pk=pk, published_employee=request.employee)
+    location = LocationForm(request.POST).location()
+    service = attendance_services.clock_out if out else attendance_services.clock_in
+    try:
+        attendance = service(employee=request.employee, shift=shift, location=location)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        moment = attendance.clock_out_at if out else attendance.clock_in_at
+        messages.success(
+            request,
+            f"Clocked {'out' if out else 'in'} at {timezone.localtime(moment):%H:%M}"
+            f"{'' if location else ' (no location)'}.",
+        )
+    return redirect("guards:my_shifts")
+
+
+@require_POST
+@guard_required
+def clock_in(request: HttpRequest, pk: int) -> HttpResponse:
+    return _clock(request, pk, out=False)
+
+
+@require_POST
+@guard_required
+def clock_out(request: HttpRequest, pk: int) -> HttpResponse:
+    return _clock(request, pk, out=True)
 
 
 # --- Leave: the guard's side ---------------------------------------------------------------

@@ -43,6 +43,7 @@ EMAILS = {
 # only what is the user's own (None otherwise: nothing is sent).
 NOTICES = {
     "leave_decision": ("guards.LeaveRequest", "guards:leave"),
+    "no_show": ("attendance.Attendance", "scheduling:board"),
     "roster_changes": ("scheduling.ShiftChange", "guards:my_shifts"),
     "shift_request_decision": ("guards.ShiftRequest", "guards:my_shifts"),
 }

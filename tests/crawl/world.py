@@ -14,6 +14,7 @@ import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -28,6 +29,8 @@ from django.test import Client as HttpClient
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from attendance.models import Attendance, AttendanceEvent
+from billing.models import ChargeRate
 from employees.models import Employee
 from guards.models import ShiftRequest
 from organizations.models import Organization, User
@@ -206,6 +209,10 @@ def _populate(org: Organization, tag: str, manager: User) -> tuple[User, User]:
         open_shifts=1,
     )
     with use_org(org):
+        # Billing: the client's rate and one narrowed to its site's post (no text of their
+        # own: the client's and site's names on the invoice carry the canary).
+        ChargeRate.objects.create(client=client, hourly_rate=Decimal("100.00"))
+        ChargeRate.objects.create(client=client, site=site, post=post, hourly_rate=Decimal("120"))
         RosterAssignment.objects.create(
             run=run, shift=assigned, employee=flex, open_reason=f"{tag} kept"
         )
@@ -220,6 +227,25 @@ def _populate(org: Organization, tag: str, manager: User) -> tuple[User, User]:
             taker=flex,
             status=ShiftRequest.Status.ACCEPTED,
             decline_reason=f"{tag} swap",
+        )
+        # A correction of the dedicated guard's attendance (the manager's record, with a
+        # reason): the attendance models' rows.
+        attendance = Attendance.objects.create(
+            shift=assigned,
+            employee=dedicated,
+            clock_in_at=soon - dt.timedelta(minutes=30),
+            clock_in_source=Attendance.Source.MANAGER,
+        )
+        AttendanceEvent.objects.create(
+            attendance=attendance,
+            shift=assigned,
+            employee=dedicated,
+            kind=AttendanceEvent.Kind.CORRECTION,
+            source=AttendanceEvent.Source.MANAGER,
+            at=timezone.now(),
+            clock_in_at=attendance.clock_in_at,
+            reason=f"{tag} correction",
+            user=manager,
         )
         ShiftRequest.objects.create(
             kind=ShiftRequest.Kind.PICKUP,

@@ -31,8 +31,9 @@ MONDAY = dt.date(2027, 3, 1)
 BOARD = reverse("scheduling:board")
 # Queries of one board page, whatever the number of sites and shifts on it: session and
 # user, the filter form's dropdowns, the sites (count and page), the page's shifts with
-# their posts and guards, and the week's count of changes since publishing.
-BOARD_QUERIES = 11
+# their posts, guards and clock-ins, the labour rules' late and no-show minutes, and the
+# week's count of changes since publishing.
+BOARD_QUERIES = 12
 
 
 def _at(org, day: dt.date, hour: int) -> dt.datetime:

@@ -46,7 +46,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('employees', '0015_list_search_and_count_indexes'),
         ('organizations', '0005_auto_approve_pickups'),
-        ('scheduling', '0012_labour_rules_weight_preference'),
+        ('scheduling', '0014_labour_rules_pay'),
     ]
 
     operations = [

@@ -14,12 +14,15 @@ CODENAMES = [
     "view_payline",
 ]
 
+# Idempotent (OR REPLACE, IF EXISTS): the migration tests (django-test-migrations) take the
+# schema back and forth, and a function outlives the table its trigger was on.
 READ_ONLY = """
-CREATE FUNCTION payroll_payline_read_only() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION payroll_payline_read_only() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     RAISE EXCEPTION 'A closed pay period''s lines are read-only.' USING ERRCODE = 'P0001';
 END
 $$;
+DROP TRIGGER IF EXISTS payroll_payline_read_only ON payroll_payline;
 CREATE TRIGGER payroll_payline_read_only BEFORE UPDATE ON payroll_payline
     FOR EACH ROW EXECUTE FUNCTION payroll_payline_read_only();
 """

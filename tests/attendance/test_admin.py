@@ -1,6 +1,7 @@
 """The attendance admins: read only, and a manager sees only their organization's rows."""
 
 import pytest
+from django.contrib.auth.models import Group
 
 from attendance.models import Attendance, AttendanceEvent
 from rostracore.tenancy.context import use_org
@@ -30,6 +31,14 @@ def _row(org, manager, guard, reason):
 
 
 @pytest.fixture
+def client(client, manager_a):
+    """Org A's manager, in the Manager group the migrations made (attendance 0002 gives it
+    the view permissions)."""
+    manager_a.groups.add(Group.objects.get(name="Manager"))
+    return client
+
+
+@pytest.fixture
 def rows(org_a, org_b, manager_a, manager_b, guard_a, guard_b):
     return {
         "a": _row(org_a, manager_a, guard_a, "Alpha reason"),
@@ -38,7 +47,7 @@ def rows(org_a, org_b, manager_a, manager_b, guard_a, guard_b):
 
 
 @pytest.mark.parametrize("model", ["attendance", "attendanceevent"])
-def test_manager_reads_own_rows_only_and_cannot_write(client, manager_a, rows, model):
+def test_manager_reads_own_rows_only_and_cannot_write(client, manager_a, rows, model, observer):
     client.force_login(manager_a)
     index = {"attendance": 0, "attendanceevent": 1}[model]
     own, other = rows["a"][index], rows["b"][index]

@@ -111,15 +111,22 @@ def scheduling_world(two_orgs, manager_a, manager_b):
                 run=data["run"], shift=shift, open_reason=f"{tag} reason"
             )
             # A manager's correction of the dedicated guard's attendance (read-only admins).
-            data["attendance"] = Attendance.objects.create(
-                shift=data["shift"],
+            worked = ShiftFactory(
+                org=org,
+                site=data["site"],
                 employee=data["dedicated"],
-                clock_in_at=data["shift"].start,
+                start=timezone.now().replace(minute=0, second=0, microsecond=0)
+                + dt.timedelta(days=401),
+            )
+            data["attendance"] = Attendance.objects.create(
+                shift=worked,
+                employee=data["dedicated"],
+                clock_in_at=worked.start,
                 clock_in_source=Attendance.Source.MANAGER,
             )
             data["attendance_event"] = AttendanceEvent.objects.create(
                 attendance=data["attendance"],
-                shift=data["shift"],
+                shift=worked,
                 employee=data["dedicated"],
                 kind=AttendanceEvent.Kind.CORRECTION,
                 source=AttendanceEvent.Source.MANAGER,

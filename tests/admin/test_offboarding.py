@@ -43,7 +43,7 @@ def test_offboarding_shows_counts_then_deletes_only_that_organization(
         "Clients: 1",
         "Sites: 1",
         "Employees: 2",
-        "Shifts: 1",
+        "Shifts: 2",
         "Labour rules: 1",
         "Site inductions: 1",
         "Absences: 1",
@@ -51,6 +51,8 @@ def test_offboarding_shows_counts_then_deletes_only_that_organization(
         "Shift patterns: 1",
         "Roster runs: 1",
         "Roster assignments: 1",
+        "Attendance: 1",
+        "Attendance events: 1",
         "Users: 1",
     ]
 

@@ -342,7 +342,7 @@ def solve_period(
         proto_model: cp_model.CpModel, seconds: float, local_search: bool = False
     ) -> tuple[int, cp_model.CpSolver]:
         solver = cp_model.CpSolver()
-        budget.configure(solver, max(0.2, seconds))
+        budget.configure(solver, max(0.2, seconds), portfolio=not local_search)
         solver.parameters.use_ls_only = local_search
         status = solver.solve(proto_model)
         budget.charge(solver)

@@ -388,7 +388,10 @@ def solve_period(
     cp = model.model
     cp.minimize(model.weighted_objective())
     model.hint(hint)
+    # `limit` counts from the start of the solve: building the model (seconds on a big
+    # period) comes out of it, or a big period would overrun its time limit.
     began = budget.elapsed()
+    limit = max(1.0, limit - began)
     result = PeriodResult(
         roster={s.id: hint.get(s.id) for members in model.members.values() for s in members}
     )

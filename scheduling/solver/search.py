@@ -312,11 +312,20 @@ def seed_by_guard(
             groups[group_key(shift, True)].append(shift)
     for members in groups.values():
         members.sort(key=lambda s: (-(problem.open_weight(s) - s.fill_weight), s.id))
+    own_shifts: dict[int, list[Shift]] = defaultdict(list)
+    for shift in problem.shifts:
+        holder = decided.get(shift.id, shift.fixed_guard)
+        if holder is not None:
+            own_shifts[holder].append(shift)
+    # One worker: a guard's model is small, and a second thread only competes for the core.
+    alone_budget = Budget(
+        workers=1, deterministic=budget.deterministic, spent=budget.spent, started=budget.started
+    )
     for index, guard in enumerate(guards):
         free = [
             next((s for s in members if s.id not in roster), None) for members in groups.values()
         ]
-        own = [s for s in problem.shifts if decided.get(s.id, s.fixed_guard) == guard.id]
+        own = own_shifts.get(guard.id, [])
         alone = Problem(
             guards=[guard],
             shifts=own + [s for s in free if s is not None],
@@ -331,17 +340,18 @@ def seed_by_guard(
             continue
         if problem.rules.weekly_rest_minutes:
             model.add_weekly_rest({guard.id})
-        share = (limit - (budget.elapsed() - began)) / (len(guards) - index)
+        share = (limit - (alone_budget.elapsed() - began)) / (len(guards) - index)
         part, _value, _bound, _status = model.solve(
-            model.weighted_objective(), max(0.5, share), budget
+            model.weighted_objective(), max(0.5, share), alone_budget
         )
         for seconds in (2.0, 8.0):  # no roster in time: any that keeps the guard's rules
             if part is not None:
                 break
-            part, _value, _bound, _status = model.solve(0, max(seconds, share), budget)
+            part, _value, _bound, _status = model.solve(0, max(seconds, share), alone_budget)
         for shift_id, other in (part or {}).items():
             if other is not None:
                 roster[shift_id] = other
+    budget.spent = alone_budget.spent
     return roster
 
 

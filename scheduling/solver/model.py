@@ -54,6 +54,7 @@ SCALE = HOUR
 MAX_PAIRS_PER_WEEK = 4_000  # above this: neighbourhoods, and fewer candidates per shift
 SCARCE = 40  # shifts with at most this many candidate guards keep them all
 RANDOM_SEED = 7
+PORTFOLIO_WORKERS = 8  # CP-SAT strategies for a whole-period model, however many cores
 
 
 @dataclass
@@ -74,12 +75,20 @@ class Budget:
     def elapsed(self) -> float:
         return self.spent if self.deterministic else time.monotonic() - self.started
 
-    def configure(self, solver: cp_model.CpSolver, limit: float) -> None:
+    def configure(self, solver: cp_model.CpSolver, limit: float, portfolio: bool = False) -> None:
+        """`portfolio`: CP-SAT's full portfolio of PORTFOLIO_WORKERS strategies, sharing the
+        `workers` cores (wall-clock only: deterministic runs keep their worker count, or they
+        would not be deterministic). With 2 workers CP-SAT runs one tree search with a light
+        LP and its neighbourhoods; a period model needs the full LP (`max_lp`), whose root
+        bound is near the optimum, and the core-based search to prove and improve."""
         if self.deterministic:
             solver.parameters.max_deterministic_time = limit
         else:
             solver.parameters.max_time_in_seconds = limit
-        solver.parameters.num_workers = self.workers
+        workers = self.workers
+        if portfolio and not self.deterministic:
+            workers = max(workers, PORTFOLIO_WORKERS)
+        solver.parameters.num_workers = workers
         solver.parameters.random_seed = RANDOM_SEED
 
     def charge(self, solver: cp_model.CpSolver) -> None:
@@ -445,11 +454,21 @@ class WeekModel:
                     self.model.add(works == 0)
                 if any((shift.kind, kind) in forbidden for kind in fixed.get(shift.day + 1, ())):
                     self.model.add(works == 0)
-                for following in by_day.get(shift.day + 1, ()):
-                    if (shift.kind, following.kind) in forbidden:
-                        self.model.add_bool_or(
-                            [works.Not(), self.works[(guard, following.id)].Not()]
-                        )
+                banned = [
+                    following
+                    for following in by_day.get(shift.day + 1, ())
+                    if (shift.kind, following.kind) in forbidden
+                ]
+                if not banned:
+                    continue
+                literals = [self.works[(guard, following.id)] for following in banned]
+                if max(s.start for s in banned) < min(s.end for s in banned):
+                    # The banned shifts overlap, so at most one of them is worked anyway: one
+                    # "at most one" with this shift says it all (not a clause per pair).
+                    self.model.add_at_most_one([works, *literals])
+                else:
+                    for literal in literals:
+                        self.model.add_bool_or([works.Not(), literal.Not()])
 
     def _at_most_in_a_row(self, guard: int, most: int, night: bool) -> None:
         days = self._guard_days(guard)
@@ -648,10 +667,15 @@ class WeekModel:
             # stated on an integer (tighter for the LP than one boolean per level).
             points = self.model.new_int_var(min(cost), max(cost), f"cover_{lead}")
             missing = self.model.new_int_var(0, short[0], f"short_{lead}")
-            for k in range(usable):
-                slope = cost[k + 1] - cost[k]
-                self.model.add(points >= cost[k] + slope * (filled - k))
-                self.model.add(missing >= short[k] + (short[k + 1] - short[k]) * (filled - k))
+            # Only where the slope changes: a line through k and k + 1 with the slope of the
+            # line before it is the same line (a post's slots mostly weigh alike, so a curve
+            # is two or three lines, not one per guard who could fill it).
+            for curve, bound in ((cost, points), (short, missing)):
+                slope = None
+                for k in range(usable):
+                    if curve[k + 1] - curve[k] != slope:
+                        slope = curve[k + 1] - curve[k]
+                        self.model.add(bound >= curve[k] + slope * (filled - k))
             self.curve_aux.append((points, lead, cost))
             self.curve_aux.append((missing, lead, short))
             self.open_terms.append(missing)

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
+from scheduling.solver.checker import check
 from scheduling.solver.greedy import greedy, qualified_guards
 from scheduling.solver.model import (
     MAX_PAIRS_PER_WEEK,
@@ -287,6 +288,73 @@ STEP_LIMIT = 4.0  # longest single neighbourhood solve
 START_FREE = 0.3  # share of the decisions a neighbourhood frees at first (then adapted)
 
 
+SEED_BY_GUARD_SHARE = 0.2  # ... or, when the greedy breaks a rule, guard by guard first
+
+
+def seed_by_guard(
+    problem: Problem, decided: Roster, weeks: set[int], limit: float, budget: Budget
+) -> Roster:
+    """A roster built one guard at a time: each guard's whole period solved exactly (every
+    rule of theirs, the slots the guards before took fixed), for the goals as they stand.
+
+    The greedy leaves minimum-type rules (contract minutes, shortest stretches) to CP-SAT,
+    and on a big period CP-SAT may find no roster at all within the limit; the rules are
+    each about one guard, so one guard's model is small and nearly always solved at once. A
+    guard whose model has no solution gets nothing (the whole model then settles it)."""
+    began = budget.elapsed()
+    roster: Roster = {}
+    guards = sorted(problem.guards, key=lambda guard: guard.id)
+    # Each group of interchangeable slots, most gainful first (as the model orders them):
+    # one guard takes one slot of a group at most, the first the guards before left free.
+    groups: dict[tuple, list[Shift]] = defaultdict(list)
+    for shift in problem.open_to_fill:
+        if shift.week in weeks:
+            groups[group_key(shift, True)].append(shift)
+    for members in groups.values():
+        members.sort(key=lambda s: (-(problem.open_weight(s) - s.fill_weight), s.id))
+    own_shifts: dict[int, list[Shift]] = defaultdict(list)
+    for shift in problem.shifts:
+        holder = decided.get(shift.id, shift.fixed_guard)
+        if holder is not None:
+            own_shifts[holder].append(shift)
+    # One worker: a guard's model is small, and a second thread only competes for the core.
+    alone_budget = Budget(
+        workers=1, deterministic=budget.deterministic, spent=budget.spent, started=budget.started
+    )
+    for index, guard in enumerate(guards):
+        free = [
+            next((s for s in members if s.id not in roster), None) for members in groups.values()
+        ]
+        own = own_shifts.get(guard.id, [])
+        alone = Problem(
+            guards=[guard],
+            shifts=own + [s for s in free if s is not None],
+            weeks=problem.weeks,
+            rules=problem.rules,
+            site_names=problem.site_names,
+            requests=[request for request in problem.requests if request.guard == guard.id],
+            horizon=problem.period,
+        )
+        model = WeekModel(alone, weeks, decided, None, group=True, period_rules=True, prune=False)
+        if not model.works:
+            continue
+        if problem.rules.weekly_rest_minutes:
+            model.add_weekly_rest({guard.id})
+        share = (limit - (alone_budget.elapsed() - began)) / (len(guards) - index)
+        part, _value, _bound, _status = model.solve(
+            model.weighted_objective(), max(0.5, share), alone_budget
+        )
+        for seconds in (2.0, 8.0):  # no roster in time: any that keeps the guard's rules
+            if part is not None:
+                break
+            part, _value, _bound, _status = model.solve(0, max(seconds, share), alone_budget)
+        for shift_id, other in (part or {}).items():
+            if other is not None:
+                roster[shift_id] = other
+    budget.spent = alone_budget.spent
+    return roster
+
+
 @dataclass
 class PeriodResult:
     roster: Roster
@@ -330,7 +398,10 @@ def solve_period(
     cp = model.model
     cp.minimize(model.weighted_objective())
     model.hint(hint)
+    # `limit` counts from the start of the solve: building the model (seconds on a big
+    # period) comes out of it, or a big period would overrun its time limit.
     began = budget.elapsed()
+    limit = max(1.0, limit - began)
     result = PeriodResult(
         roster={s.id: hint.get(s.id) for members in model.members.values() for s in members}
     )
@@ -342,7 +413,7 @@ def solve_period(
         proto_model: cp_model.CpModel, seconds: float, local_search: bool = False
     ) -> tuple[int, cp_model.CpSolver]:
         solver = cp_model.CpSolver()
-        budget.configure(solver, max(0.2, seconds))
+        budget.configure(solver, max(0.2, seconds), portfolio=not local_search)
         solver.parameters.use_ls_only = local_search
         status = solver.solve(proto_model)
         budget.charge(solver)
@@ -361,8 +432,24 @@ def solve_period(
     status, solver = run(cp, limit * SEED_SHARE, local_search=True)
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         best_values, best = list(solver.response_proto.solution), solver.objective_value
+    else:
+        # No roster yet: build one a guard at a time (every rule but cover is one guard's),
+        # then its every variable from the whole model with the decisions fixed.
+        seeded = seed_by_guard(problem, decided, weeks, limit * SEED_BY_GUARD_SHARE, budget)
+        if not check(problem, {**decided, **seeded}):
+            fixed_model = cp.clone()
+            chosen = model.chosen(seeded)
+            for key, var in model.works.items():
+                fixed_model.add(var == int(key in chosen))
+            status, solver = run(fixed_model, max(1.0, limit * SEED_SHARE))
+            if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+                best_values, best = list(solver.response_proto.solution), solver.objective_value
+                result.roster = {**result.roster, **seeded}
+    if best_values is not None:
         hint_values(cp, best_values)
-    status, solver = run(cp, limit * FIRST_SHARE)
+    elif check(problem, {**hint, **decided}):
+        cp.clear_hints()  # a hint that breaks a rule only misleads the first search
+    status, solver = run(cp, left() * FIRST_SHARE / (1 - SEED_SHARE))
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         if solver.objective_value < best:
             best_values, best = list(solver.response_proto.solution), solver.objective_value

@@ -132,3 +132,20 @@ def _roster(problem, worked):
             )
             roster[slot] = by_name[name]
     return roster
+
+
+def test_a_roster_built_one_guard_at_a_time_keeps_every_rule():
+    # The fallback of a period where local search finds no roster: each guard's rules
+    # (contract minutes, stretches, weekends, successions, days off) solved exactly.
+    from scheduling.solver.model import Budget
+    from scheduling.solver.search import seed_by_guard
+
+    instance = curtois.read_instance(INSTANCE_1)
+    problem = curtois.to_problem(instance)
+    weeks = {shift.week for shift in problem.open_to_fill}
+    roster = seed_by_guard(problem, {}, weeks, 5.0, Budget(workers=1, deterministic=True))
+    assert roster
+    assert check(problem, roster) == []
+    objective, breaches = curtois.score(instance, curtois.assignment(problem, roster))
+    assert breaches == []
+    assert objective >= 607

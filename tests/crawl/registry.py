@@ -29,6 +29,7 @@ from clients.models import Client, Site
 from employees.models import Employee
 from guards.models import LeaveRequest, ShiftRequest, UnavailableDate, UnavailableWindow
 from organizations.models import User
+from payroll.models import PayPeriod
 from scheduling.models import RosterRun, Shift
 from tests.crawl.world import CANARY, MISSING_ID, World
 
@@ -184,6 +185,16 @@ def employee_form(w: World) -> dict:
         "assigned_client": w.b(Client).pk,
         "hire_date": "2024-01-01",
     }
+
+
+def _pay_period(world: World) -> tuple[str, str, str]:
+    """B's closed period's start (a date that starts none of A's periods: world.PAY_PERIODS),
+    a date that starts no period, A's closed period's start."""
+    return (
+        world.b(PayPeriod).start_date.isoformat(),
+        "1999-01-02",
+        world.a(PayPeriod).start_date.isoformat(),
+    )
 
 
 def _ical(org_of: Callable[[World], Any], secret_of: Callable[[World], Any]):
@@ -372,6 +383,21 @@ PAGES: dict[str, Entry] = {
         page(token=_ical(lambda w: w.org_a, lambda w: w.b(Employee))),
         page(token=_ical(lambda w: w.org_b, lambda w: w.a(Employee))),
     ),
+    "payroll:periods": page(queries=(("before=2030-01-15",) * 2, ("before=soon",) * 2)),
+    "payroll:settings": page(
+        post=lambda w: {
+            "frequency": "weekly",
+            "first_period_start": "2029-12-05",
+            "week_starts_on": "2",
+            "holiday_country": "ZA",
+            "holiday_subdivision": "",
+            "pay_source": "attendance",
+            "billing_source": "attendance",
+        }
+    ),
+    "payroll:period": page(start=_pay_period, queries=(("page=2", "page=2"),)),
+    "payroll:close": page(start=_pay_period),
+    "payroll:export_csv": page(start=_pay_period),
     # The admin site's own views.
     "admin:index": page(),
     "admin:login": page(post=lambda w: {"username": w.manager_a.username, "password": "wrong"}),

@@ -30,6 +30,7 @@ from clients.models import Client, Site
 from employees.models import Employee
 from guards.models import DayWish, LeaveRequest, ShiftRequest, UnavailableDate, UnavailableWindow
 from organizations.models import User
+from payroll.models import PayPeriod
 from scheduling.models import Post, RosterRun, Shift
 from tests.crawl.world import CANARY, MISSING_ID, World
 
@@ -202,6 +203,16 @@ def rate_form(w: World) -> dict:
 def _same(value: Any):
     """A kwarg that names no row: the same value for B's, the missing and A's own request."""
     return lambda world: (value, value, value)
+
+
+def _pay_period(world: World) -> tuple[str, str, str]:
+    """B's closed period's start (a date that starts none of A's periods: world.PAY_PERIODS),
+    a date that starts no period, A's closed period's start."""
+    return (
+        world.b(PayPeriod).start_date.isoformat(),
+        "1999-01-02",
+        world.a(PayPeriod).start_date.isoformat(),
+    )
 
 
 def _ical(org_of: Callable[[World], Any], secret_of: Callable[[World], Any]):
@@ -408,6 +419,21 @@ PAGES: dict[str, Entry] = {
         f"billing:{name}": page(pk=Client, year=_same(2029), month=_same(12))
         for name in ("invoice", "invoice_pdf", "invoice_csv")
     },
+    "payroll:periods": page(queries=(("before=2030-01-15",) * 2, ("before=soon",) * 2)),
+    "payroll:settings": page(
+        post=lambda w: {
+            "frequency": "weekly",
+            "first_period_start": "2029-12-05",
+            "week_starts_on": "2",
+            "holiday_country": "ZA",
+            "holiday_subdivision": "",
+            "pay_source": "attendance",
+            "billing_source": "attendance",
+        }
+    ),
+    "payroll:period": page(start=_pay_period, queries=(("page=2", "page=2"),)),
+    "payroll:close": page(start=_pay_period),
+    "payroll:export_csv": page(start=_pay_period),
     # The admin site's own views.
     "admin:index": page(),
     "admin:login": page(post=lambda w: {"username": w.manager_a.username, "password": "wrong"}),

@@ -34,6 +34,7 @@ from billing.models import ChargeRate
 from employees.models import Employee
 from guards.models import ShiftRequest
 from organizations.models import Organization, User
+from payroll.models import PayLine, PayPeriod, PaySchedule
 from rostracore.tenancy.context import all_organizations, use_org
 from rostracore.tenancy.models import TenantModel
 from scheduling.models import RosterAssignment, RosterRun, ShiftChange
@@ -253,7 +254,43 @@ def _populate(org: Organization, tag: str, manager: User) -> tuple[User, User]:
             employee=flex,
             decline_reason=f"{tag} pick-up",
         )
+        _payroll(org, tag, manager, dedicated)
     return guard_login, flex_login
+
+
+# Org A pays monthly from the 1st; org B weekly from Wednesdays, so B's closed period starts
+# on a date that starts none of A's (tests/crawl/registry.py, "payroll:period").
+PAY_PERIODS = {
+    "A": (dt.date(2029, 12, 1), dt.date(2030, 1, 1)),
+    CANARY: (dt.date(2029, 12, 5), dt.date(2029, 12, 12)),
+}
+
+
+def _payroll(org: Organization, tag: str, manager: User, guard: Employee) -> None:
+    """A pay schedule and a closed period with a line (the name snapshot carries the tag)."""
+    start, end = PAY_PERIODS[CANARY if tag == CANARY else "A"]
+    weekly = tag == CANARY
+    PaySchedule.objects.create(
+        frequency=PaySchedule.Frequency.WEEKLY if weekly else PaySchedule.Frequency.MONTHLY,
+        first_period_start=start,
+        week_starts_on=2 if weekly else 0,
+    )
+    period = PayPeriod.objects.create(
+        start_date=start,
+        end_date=end,
+        pay_source=PaySchedule.Source.ROSTER,
+        closed_at=timezone.now(),
+        closed_by=manager,
+    )
+    PayLine.objects.create(
+        period=period,
+        employee=guard,
+        employee_number=guard.employee_number,
+        employee_name=f"{guard.first_name} {guard.last_name}",
+        category="ORD",
+        rostered_minutes=480,
+        attended_minutes=470,
+    )
 
 
 class Layer:

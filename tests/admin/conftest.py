@@ -1,10 +1,12 @@
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from attendance.models import Attendance, AttendanceEvent
+from billing.models import ChargeRate
 from organizations.models import Organization
 from rostracore.tenancy.context import use_org
 from scheduling.models import RosterAssignment, RosterRun
@@ -133,5 +135,13 @@ def scheduling_world(two_orgs, manager_a, manager_b):
                 at=timezone.now(),
                 reason=f"{tag} correction",
                 user=manager,
+            )
+            # A charge rate narrowed to the post (its changelist shows the client's, site's
+            # and post's names, which carry the canary).
+            data["charge_rate"] = ChargeRate.objects.create(
+                client=data["client"],
+                site=data["site"],
+                post=data["post"],
+                hourly_rate=Decimal("120.00"),
             )
     return two_orgs

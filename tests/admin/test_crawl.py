@@ -17,6 +17,7 @@ from django.contrib.auth.models import Group
 from django.forms.models import model_to_dict
 
 from attendance.models import Attendance, AttendanceEvent
+from billing.models import ChargeRate
 from clients.models import Client, Site
 from employees.models import Employee
 from organizations.models import Organization, User
@@ -66,6 +67,8 @@ TARGETS = {
     # Attendance (read only): B's correction's reason carries the canary.
     Attendance: lambda w: (w["bravo"]["attendance"], w["alpha"]["attendance"]),
     AttendanceEvent: lambda w: (w["bravo"]["attendance_event"], w["alpha"]["attendance_event"]),
+    # Billing: B's rate at B's canary client, site and post.
+    ChargeRate: lambda w: (w["bravo"]["charge_rate"], w["alpha"]["charge_rate"]),
     # The audit trail of B's rows repeats their canary names.
     AuditEvent: lambda w: (
         AuditEvent.all_orgs.filter(org=w["bravo"]["org"]).first(),

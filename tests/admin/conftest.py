@@ -8,6 +8,7 @@ from django.utils import timezone
 from attendance.models import Attendance, AttendanceEvent
 from billing.models import ChargeRate
 from organizations.models import Organization
+from payroll.models import PayLine, PayPeriod, PaySchedule
 from rostracore.tenancy.context import use_org
 from scheduling.models import RosterAssignment, RosterRun
 from tests.factories import (
@@ -143,5 +144,26 @@ def scheduling_world(two_orgs, manager_a, manager_b):
                 site=data["site"],
                 post=data["post"],
                 hourly_rate=Decimal("120.00"),
+            )
+            # Payroll: the pay schedule (editable), a closed period and its line (read only);
+            # the line's name snapshot carries the canary.
+            data["pay_schedule"] = PaySchedule.objects.create(
+                first_period_start=dt.date(2029, 12, 1)
+            )
+            data["pay_period"] = PayPeriod.objects.create(
+                start_date=dt.date(2029, 12, 1),
+                end_date=dt.date(2030, 1, 1),
+                pay_source=PaySchedule.Source.ROSTER,
+                closed_at=timezone.now(),
+                closed_by=manager,
+            )
+            data["pay_line"] = PayLine.objects.create(
+                period=data["pay_period"],
+                employee=data["dedicated"],
+                employee_number=data["dedicated"].employee_number,
+                employee_name=f"{tag} Paid Guard",
+                category="ORD",
+                rostered_minutes=480,
+                attended_minutes=470,
             )
     return two_orgs

@@ -21,6 +21,7 @@ from billing.models import ChargeRate
 from clients.models import Client, Site
 from employees.models import Employee
 from organizations.models import Organization, User
+from payroll.models import PayLine, PayPeriod, PaySchedule
 from rostracore.audit.models import AuditEvent
 from rostracore.tenancy.admin import PlatformOnlyAdmin
 from rostracore.tenancy.context import all_organizations
@@ -69,6 +70,10 @@ TARGETS = {
     AttendanceEvent: lambda w: (w["bravo"]["attendance_event"], w["alpha"]["attendance_event"]),
     # Billing: B's rate at B's canary client, site and post.
     ChargeRate: lambda w: (w["bravo"]["charge_rate"], w["alpha"]["charge_rate"]),
+    # Payroll: B's closed period's line names B's canary guard.
+    PaySchedule: lambda w: (w["bravo"]["pay_schedule"], w["alpha"]["pay_schedule"]),
+    PayPeriod: lambda w: (w["bravo"]["pay_period"], w["alpha"]["pay_period"]),
+    PayLine: lambda w: (w["bravo"]["pay_line"], w["alpha"]["pay_line"]),
     # The audit trail of B's rows repeats their canary names.
     AuditEvent: lambda w: (
         AuditEvent.all_orgs.filter(org=w["bravo"]["org"]).first(),
@@ -191,6 +196,10 @@ def _snapshot_of_b(world) -> dict:
             RosterAssignment,
             Attendance,
             AttendanceEvent,
+            ChargeRate,
+            PaySchedule,
+            PayPeriod,
+            PayLine,
         )
     }
     rows["users"] = sorted(
@@ -337,6 +346,15 @@ def _post_data(model, world) -> dict:
             "note": "Hacked",
         },
         GuardContract: {"employee": a["flex"].pk, "max_hours": "1"},
+        PaySchedule: {
+            "frequency": "weekly",
+            "first_period_start": "2030-01-07",
+            "week_starts_on": "1",
+            "holiday_country": "ZA",
+            "holiday_subdivision": "",
+            "pay_source": "attendance",
+            "billing_source": "attendance",
+        },
         RosterRun: {"status": "published", "start_date": "2030-01-01", "end_date": "2030-02-01"},
         Organization: {"company_name": "Hacked", "slug": "hacked", "timezone": "UTC"},
         Group: {"name": "Hacked"},

@@ -35,24 +35,57 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
 from django.db.models import Q
+from django.db.models.lookups import Exact
 from django.db.models.sql import Query
+from django.db.models.sql.where import AND
 
 from rostracore.tenancy.context import CrossOrganizationError, current_org, require_org
 
 ORG_FIELD = "org"
 
 
+def _scoped(query: Query, org_id: int) -> Query:
+    """A plain (compile-once) clone of `query` filtered by `org_id`.
+
+    Usually on the model's own table. An `exclude()` across a multi-valued relation
+    (`Employee.objects.exclude(shifts__start__gte=...)`) compiles into a subquery whose
+    first join Django trims away (`Query.trim_start`): the model's table is no longer in
+    it, and filtering on it would put it back as a second FROM item with no join, invalid
+    SQL (seen on 2026-12-02). Then the table the subquery starts from is filtered instead,
+    when it is a tenant table."""
+    scoped = query.clone()
+    scoped.__class__ = Query  # compile once; the clone is not scoped again
+    if not scoped.alias_map or scoped.alias_refcount.get(scoped.base_table, 0):
+        scoped.add_q(Q(**{f"{ORG_FIELD}_id": org_id}))
+        return scoped
+    alias = next(a for a, count in scoped.alias_refcount.items() if count)
+    model = _tenant_model_of(scoped.alias_map[alias].table_name)
+    if model is not None:
+        column = model._meta.get_field(ORG_FIELD).get_col(alias)
+        scoped.where.add(Exact(column, org_id), AND)
+    return scoped
+
+
+def _tenant_model_of(table: str) -> type[models.Model] | None:
+    return next(
+        (
+            model
+            for model in apps.get_models()
+            if model._meta.db_table == table and issubclass(model, TenantModel)
+        ),
+        None,
+    )
+
+
 class TenantQuery(Query):
     def get_compiler(self, using=None, connection=None, elide_empty=True):
         org = require_org(f"A query on {self.model._meta.label}")
-        scoped = self.clone()
-        scoped.__class__ = Query  # compile once; the clone is not scoped again
-        scoped.add_q(Q(**{f"{ORG_FIELD}_id": org.pk}))
-        return scoped.get_compiler(using, connection, elide_empty)
+        return _scoped(self, org.pk).get_compiler(using, connection, elide_empty)
 
 
 def _tenant_fk_fields(model: type[models.Model]) -> list[models.ForeignKey]:
@@ -189,10 +222,7 @@ class TenantBaseQuery(Query):
         org = current_org()
         if org is None:
             return super().get_compiler(using, connection, elide_empty)
-        scoped = self.clone()
-        scoped.__class__ = Query
-        scoped.add_q(Q(**{f"{ORG_FIELD}_id": org.pk}))
-        return scoped.get_compiler(using, connection, elide_empty)
+        return _scoped(self, org.pk).get_compiler(using, connection, elide_empty)
 
 
 class TenantBaseQuerySet(models.QuerySet):

@@ -4,10 +4,12 @@ that would put or point a row into org B are refused."""
 import pytest
 from asgiref.sync import async_to_sync
 from django.db.models import Count
+from django.utils import timezone
 
 from clients.models import Client, Site
 from employees.models import Employee
 from rostracore.tenancy.context import CrossOrganizationError, use_org
+from tests.factories import ShiftFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -198,3 +200,16 @@ def _with(obj, **changes):
     for name, value in changes.items():
         setattr(obj, name, value)
     return obj
+
+
+def test_exclude_across_a_reverse_relation_is_scoped_and_valid_sql(a, b):
+    """`exclude()` over a multi-valued relation compiles into a subquery whose first join
+    Django trims away; on the main of 2026-12-02 the scoping put the trimmed table back as a
+    second FROM item (`FROM "employees" "U0" "scheduling_shift" "U1"`: a syntax error). The
+    subquery's own table (scheduling_shift) is filtered instead."""
+    soon = timezone.now() + timezone.timedelta(days=1)
+    ShiftFactory(org=a["org"], site=a["site"], employee=a["dedicated"], start=soon)
+    ShiftFactory(org=b["org"], site=b["site"], employee=b["flex"], start=soon)
+    with use_org(a["org"]):
+        idle = Employee.objects.exclude(shifts__start__gte=timezone.now())
+        assert list(idle) == [a["flex"]]

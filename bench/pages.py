@@ -94,6 +94,7 @@ MILLION_MANAGER = ("manager, 1.12M shifts", "manager@bench-mega-001.example")
 # own (a client and a site with guards and shifts, a guard with shifts, the bench run).
 MANAGER_PAGES = [
     ("dashboard", "/"),
+    ("admin index dashboard", "/admin/"),
     ("employee list", "/employees/"),
     ("employee list, page 2", "/employees/?page=2"),
     ("employee list, last page", "/employees/?page=last"),
@@ -125,6 +126,7 @@ MANAGER_PAGES = [
 ]
 GUARD_PAGES = [("guard: my shifts", "/me/")]
 PLATFORM_PAGES = [
+    ("admin index dashboard", "/admin/"),
     ("admin employees", "/admin/employees/employee/"),
     ("admin employee search", "/admin/employees/employee/?q=mar"),
     ("admin shifts", "/admin/scheduling/shift/"),
@@ -401,7 +403,9 @@ def main() -> None:
     parser.add_argument(
         "--only", default="", help="only users whose label contains this (a|b: either)"
     )
-    parser.add_argument("--pages", default="", help="only pages whose name contains this")
+    parser.add_argument(
+        "--pages", default="", help="only pages whose name contains this (a|b: either)"
+    )
     parser.add_argument(
         "--gunicorn", action="store_true", help="also time the pages through gunicorn -w 3"
     )
@@ -463,7 +467,7 @@ def main() -> None:
         client = Client(HTTP_HOST="127.0.0.1", raise_request_exception=False)
         client.force_login(user)
         for page, url in pages:
-            if args.pages not in page:
+            if not any(part in page for part in args.pages.split("|")):
                 continue
             url = url.format(**places)
             plan.append((label, client, page, url))

@@ -128,6 +128,18 @@ class Shift(TenantModel):
                 name="scheduling_shift_changed",
                 condition=CHANGED,
             ),
+            # The admin's "open" filter (and its capped count): open shifts by start, of the
+            # organization and of every organization (platform staff): scheduling 0015.
+            models.Index(
+                fields=["org", "start", "id"],
+                name="scheduling_shift_open",
+                condition=Q(employee__isnull=True),
+            ),
+            models.Index(
+                fields=["start", "id"],
+                name="scheduling_shift_open_all",
+                condition=Q(employee__isnull=True),
+            ),
             # Platform staff's admin changelist: every organization's shifts by start.
             models.Index(fields=["start", "id"], name="scheduling_shift_start_idx"),
             # A guard's own published shifts (My shifts, the calendar feed).

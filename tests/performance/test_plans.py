@@ -61,7 +61,15 @@ def plan_orgs(django_db_setup, django_db_blocker):
         call_command("seed_demo", prefix="plan", orgs=2, guards=12_000, weeks=2, jobs=1)
         with connections[OWNER_ALIAS].cursor() as cursor:
             if dropped := os.environ.get("ROSTRACORE_PLAN_DROP_INDEX"):
-                cursor.execute(f'DROP INDEX "{dropped}"')  # a scratch run: see the docstring
+                # A scratch run (see the docstring); a unique constraint's index goes with it.
+                cursor.execute(
+                    "SELECT conrelid::regclass::text FROM pg_constraint WHERE conname = %s",
+                    [dropped],
+                )
+                if row := cursor.fetchone():
+                    cursor.execute(f'ALTER TABLE "{row[0]}" DROP CONSTRAINT "{dropped}"')
+                else:
+                    cursor.execute(f'DROP INDEX "{dropped}"')
             # Three years of per-day counts (zeros), as a long-lived organization has: the
             # dashboards must read their days by the key, not the whole table.
             cursor.execute(

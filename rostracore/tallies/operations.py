@@ -20,7 +20,9 @@ twice or missed (atomic migrations only).
 Concurrency: each statement upserts its shard's row (`pg_backend_pid() % SHARDS`), in a
 fixed order (organization, count, day). Two transactions of one organization on backends of
 the same shard queue on that row until the first commits (a row lock, as for any update);
-on other shards they do not. Each app's migration names its own tables; this module none.
+on other shards they do not. Two such transactions that write two counted tables in
+opposite orders can deadlock; PostgreSQL aborts one (docs/scaling.md). Each app's
+migration names its own tables; this module none.
 """
 
 from __future__ import annotations

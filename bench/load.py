@@ -3,13 +3,17 @@
     .venv/bin/python bench/load.py                         # 50 users, 60 s, 100 orgs
     .venv/bin/python bench/load.py --huge                  # all in the 100,000-guard org
     .venv/bin/python bench/load.py --users 5 --seconds 20  # smaller
+    .venv/bin/python bench/load.py --huge --login          # log in through the form first
 
 Uses the bench data folder (ROSTRACORE_PGDATA, default /tmp/rostracore-bench — the one
 bench/pages.py fills; `seed_demo --orgs 100 --guards 1000 --weeks 4` is run first and adds
 only what is missing), starts gunicorn (`--workers 3`, DEBUG on, as for a local demo) on
-127.0.0.1:8765 and, in this process, a locust run: every simulated user logs in through the
-login form as the manager of a random one of the 100 organizations (with `--huge`: of the
-100,000-guard organization bench/pages.py seeded), then, with 0.5-2 s pauses, opens the
+127.0.0.1:8765 and, in this process, a locust run: every simulated user is the manager of
+a random one of the 100 organizations (with `--huge`: of the 100,000-guard organization
+bench/pages.py seeded), with a session made beforehand (Django's test client's
+`force_login`, as bench/pages.py; with `--login`, each user logs in through the login form
+first instead: 1.5 M PBKDF2 iterations, about a second of CPU a login, which on 2 cores
+is most of a 60 s run), then, with 0.5-2 s pauses, opens the
 dashboard, the employee list (first page, a later page, the last page, a search), an
 employee's detail page, the Rosters page, the board, the requests inbox and the admin's
 employee and shift changelists. Bounded in time
@@ -51,6 +55,21 @@ RERUN = ".venv/bin/python bench/load.py"
 PASSWORD = "rostracore-demo"
 ORGS = 100
 HUGE = {"on": False}  # --huge: every user is the 100,000-guard organization's manager
+SESSION_COOKIE = "sessionid"
+SESSIONS: dict[str, list[str]] = {}  # slug -> session keys of its manager (not --login)
+ORG_SLUGS: list[str] = []  # one a user, in the order users start
+# Run in a subprocess (this one is patched for gevent): a logged-in session per user, as
+# Django's test client makes them (bench/pages.py does the same).
+_MAKE_SESSIONS = """
+import sys
+from django.test import Client
+from organizations.models import User
+for slug in sys.argv[1:]:
+    user = User.objects.get(username=f"manager@{slug}.example")
+    client = Client()
+    client.force_login(user)
+    print(slug, client.cookies["sessionid"].value)
+"""
 _EMPLOYEE_LINK = re.compile(r'href="/employees/(\d+)/"')
 
 
@@ -59,6 +78,11 @@ class Manager(HttpUser):
 
     def on_start(self) -> None:
         slug = "bench-huge-001" if HUGE["on"] else f"scale-{random.randint(1, ORGS):03d}"
+        if SESSIONS:
+            slug = ORG_SLUGS.pop()  # a session made beforehand: the run measures pages, not PBKDF2
+            self.client.cookies.set(SESSION_COOKIE, SESSIONS[slug].pop(), domain=HOST)
+            self.employee_ids = []
+            return
         page = self.client.get("/accounts/login/", name="login form")
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
         response = self.client.post(
@@ -151,9 +175,14 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--max-requests", type=int, default=50_000)
     parser.add_argument("--huge", action="store_true", help="the 100,000-guard organization")
+    parser.add_argument(
+        "--login",
+        action="store_true",
+        help="log every user in through the login form (PBKDF2: about a second of CPU each)",
+    )
     args = parser.parse_args()
     HUGE["on"] = args.huge
-    rerun = RERUN + (" --huge" if args.huge else "")
+    rerun = RERUN + (" --huge" if args.huge else "") + (" --login" if args.login else "")
     if (args.users, args.seconds, args.max_requests) != (50, 60, 50_000):
         rerun += (
             f" --users {args.users} --seconds {args.seconds} --max-requests {args.max_requests}"
@@ -164,6 +193,25 @@ def main() -> None:
     print("preparing data (migrate; seed_demo adds only what is missing) ...", flush=True)
     _manage("migrate", "-v0", env=env)
     _manage("seed_demo", "--orgs", str(ORGS), "--guards", "1000", "--weeks", "4", env=env)
+
+    if not args.login:
+        slugs = ["bench-huge-001"] * args.users if args.huge else []
+        if not args.huge:
+            slugs = [f"scale-{random.randint(1, ORGS):03d}" for _ in range(args.users)]
+        made = subprocess.run(
+            [PYTHON, "-c", "import django; django.setup()\n" + _MAKE_SESSIONS, *slugs],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        for line in made.stdout.split("\n"):
+            if line.strip():
+                slug, key = line.split()
+                SESSIONS.setdefault(slug, []).append(key)
+        # Each user takes one of these; the users' own random org must be one made here.
+        ORG_SLUGS[:] = [slug for slug, keys in SESSIONS.items() for _ in keys]
 
     if not _port_free():
         sys.exit(f"Something already listens on {HOST}:{PORT}; stop it first.")

@@ -112,13 +112,18 @@ def create_manager(
     return user
 
 
+# Not the organization's data to list: the audit trail (it stays) and the counts the
+# database keeps of the rows listed (rostracore/tallies; they go with the organization).
+_NOT_SUMMARIZED = {"audit.AuditEvent", "tallies.OrgCount"}
+
+
 def offboarding_summary(*, org: Organization) -> dict[str, int]:
     """What deleting `org` removes, counted per kind of row (verbose plural name -> count),
     for the confirmation page. One COUNT per tenant table, whatever the organization's size."""
     counts: dict[str, int] = {}
     with all_organizations():
         for model in apps.get_models():
-            if issubclass(model, TenantModel) and model._meta.label != "audit.AuditEvent":
+            if issubclass(model, TenantModel) and model._meta.label not in _NOT_SUMMARIZED:
                 count = model.all_orgs.filter(org=org).count()
                 if count:
                     counts[str(model._meta.verbose_name_plural)] = count

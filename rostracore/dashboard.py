@@ -1,10 +1,12 @@
 """The dashboard: one set of selectors for the manager dashboard (rostracore/views.py) and
 the admin index (rostracore/admin_site.py), and the coverage chart's geometry.
 
-It lives on the top floor because it counts guards, clients, sites and shifts: only code at
-or above `scheduling` may import Shift. Every selector works on the current organization
-through the scoped managers (fails closed without one), except the `…_per_org` ones, which
-read every organization in one query for platform staff.
+Every count comes from the counts the database keeps (rostracore/tallies: org_counts,
+maintained by triggers on guards, clients, sites and shifts), so a dashboard reads a few
+rows whatever the organization's size (tests/test_org_counts.py proves them equal to
+COUNT(*)). Every selector works on the current organization through the scoped managers
+(fails closed without one), except the `…_per_org` ones, which read every organization in
+one query for platform staff.
 """
 
 from __future__ import annotations
@@ -14,23 +16,20 @@ import zoneinfo
 from dataclasses import dataclass
 
 from django.db.models import (
-    Count,
-    DateTimeField,
+    DateField,
     Func,
     IntegerField,
     OuterRef,
-    Q,
     QuerySet,
     Subquery,
+    Sum,
 )
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from clients.models import Client, Site
-from employees.models import Employee
 from organizations.models import Organization
+from rostracore.tallies.models import OrgCount
 from rostracore.tenancy.context import require_org
-from scheduling.models import Shift
 
 # --- guards, clients and sites -------------------------------------------------------------
 
@@ -47,43 +46,42 @@ class OrgCounts:
 
 
 def org_counts() -> OrgCounts:
-    """The current organization's counts (scoped managers; fails closed without one)."""
-    guards = Employee.objects.filter(is_active=True).aggregate(
-        total=Count("id"), dedicated=Count("id", filter=Q(assigned_client__isnull=False))
-    )
+    """The current organization's counts (scoped; fails closed without one), read from the
+    counts the database keeps (rostracore/tallies): a few rows, whatever the size."""
+    totals = OrgCount.objects.totals(*_ORG_KINDS)
     return OrgCounts(
-        employees=guards["total"],
-        dedicated=guards["dedicated"],
-        flex=guards["total"] - guards["dedicated"],
-        clients=Client.objects.filter(is_active=True).count(),
-        sites=Site.objects.count(),
+        employees=totals["employees"],
+        dedicated=totals["employees"] - totals["flex"],
+        flex=totals["flex"],
+        clients=totals["clients"],
+        sites=totals["sites"],
     )
 
 
-def count_per_org(queryset: QuerySet) -> Coalesce:
-    """A subquery counting `queryset`'s rows of the outer Organization row (0 when none).
+# The counts of rostracore/tallies behind OrgCounts (clients 0005, employees 0016).
+_ORG_KINDS = ("employees", "flex", "clients", "sites")
 
-    For annotating `Organization` querysets: one query for every organization's counts.
-    """
-    counted = (
-        queryset.filter(org=OuterRef("pk"))
-        .order_by()
-        .values("org")
-        .annotate(n=Count("id"))
-        .values("n")
-    )
-    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+def _tally_per_org(kind: str, day_from=None, day_to=None) -> Coalesce:
+    """A subquery summing the outer Organization row's count `kind` (of [day_from, day_to)
+    when given, else the count without a day)."""
+    rows = OrgCount.all_orgs.filter(org=OuterRef("pk"), kind=kind)
+    if day_from is None:
+        rows = rows.filter(day__isnull=True)
+    else:
+        rows = rows.filter(day__gte=day_from, day__lt=day_to)
+    summed = rows.order_by().values("org").annotate(total=Sum("n")).values("total")
+    return Coalesce(Subquery(summed, output_field=IntegerField()), 0)
 
 
 def annotate_counts(orgs: QuerySet[Organization]) -> QuerySet[Organization]:
     """`orgs` with the OrgCounts numbers as annotations; read them with `counts_of()`."""
     # Platform-wide by design: all_orgs, with each subquery tied to its organization row.
-    active = Employee.all_orgs.filter(is_active=True)
     return orgs.annotate(
-        n_employees=count_per_org(active),
-        n_dedicated=count_per_org(active.filter(assigned_client__isnull=False)),
-        n_clients=count_per_org(Client.all_orgs.filter(is_active=True)),
-        n_sites=count_per_org(Site.all_orgs.all()),
+        n_employees=_tally_per_org("employees"),
+        n_flex=_tally_per_org("flex"),
+        n_clients=_tally_per_org("clients"),
+        n_sites=_tally_per_org("sites"),
     )
 
 
@@ -91,8 +89,8 @@ def counts_of(org: Organization) -> OrgCounts:
     """The OrgCounts of an organization loaded through `annotate_counts()`."""
     return OrgCounts(
         employees=org.n_employees,
-        dedicated=org.n_dedicated,
-        flex=org.n_employees - org.n_dedicated,
+        dedicated=org.n_employees - org.n_flex,
+        flex=org.n_flex,
         clients=org.n_clients,
         sites=org.n_sites,
     )
@@ -123,30 +121,23 @@ class DayCoverage:
 def coverage_by_day(start_date: dt.date, days: int = 7) -> list[DayCoverage]:
     """Filled and open shifts per day for `days` days from `start_date`, in one query.
 
-    A shift counts on the day it starts, in the current timezone (the middleware activates the
-    organization's). Days without shifts are included with zeros. Scoped to the current
-    organization by the tenant manager; fails closed without one.
+    A shift counts on the day it starts in the organization's timezone (the one the
+    middleware activates), as the database counts them per day (scheduling 0014): the
+    query reads at most 2 x SHARDS rows a day, whatever the number of shifts. Scoped to the
+    current organization by the tenant manager; fails closed without one.
     """
-    tz = timezone.get_current_timezone()
-    start = timezone.make_aware(dt.datetime.combine(start_date, dt.time.min), tz)
-    end = timezone.make_aware(
-        dt.datetime.combine(start_date + dt.timedelta(days=days), dt.time.min), tz
+    counted = OrgCount.objects.per_day(
+        _SHIFT_KINDS, start_date, start_date + dt.timedelta(days=days)
     )
-    rows = (
-        Shift.objects.filter(start__gte=start, start__lt=end)
-        .annotate(day=TruncDate("start", tzinfo=tz))
-        .order_by()
-        .values("day")
-        .annotate(total=Count("id"), filled=Count("id", filter=Q(employee__isnull=False)))
-    )
-    by_day = {row["day"]: row for row in rows}
     coverage = []
     for offset in range(days):
         day = start_date + dt.timedelta(days=offset)
-        row = by_day.get(day, {"total": 0, "filled": 0})
-        filled = row["filled"]
-        coverage.append(DayCoverage(day=day, filled=filled, open=row["total"] - filled))
+        total, filled = (counted.get((kind, day), 0) for kind in _SHIFT_KINDS)
+        coverage.append(DayCoverage(day=day, filled=filled, open=total - filled))
     return coverage
+
+
+_SHIFT_KINDS = ("shifts", "shifts_filled")  # per local day (scheduling 0014)
 
 
 @dataclass(frozen=True)
@@ -174,23 +165,24 @@ def week_bounds(now: dt.datetime, tz: dt.tzinfo) -> tuple[dt.datetime, dt.dateti
 
 
 def shift_counts() -> ShiftCounts:
-    """The current organization's shifts this week (scoped; fails closed without one)."""
+    """The current organization's shifts this week (scoped; fails closed without one),
+    from the per-day counts the database keeps."""
     org = require_org("The shift counts")
-    start, end = week_bounds(timezone.now(), zoneinfo.ZoneInfo(org.timezone))
-    shifts = Shift.objects.filter(start__gte=start, start__lt=end).aggregate(
-        total=Count("id"), open=Count("id", filter=Q(employee__isnull=True))
+    start, _end = week_bounds(timezone.now(), zoneinfo.ZoneInfo(org.timezone))
+    week = coverage_by_day(start.date(), days=7)
+    return ShiftCounts(
+        this_week=sum(day.total for day in week), open_this_week=sum(day.open for day in week)
     )
-    return ShiftCounts(this_week=shifts["total"], open_this_week=shifts["open"])
 
 
-class _WeekBoundary(Func):
-    """Monday 00:00 of this week (+ `weeks`) in the organization's own timezone, as a
-    timestamptz: the same window as `week_bounds()`, computed per row in SQL."""
+class _WeekStart(Func):
+    """This week's Monday (+ `weeks`) in the organization's own timezone, as a date: the
+    same days as `week_bounds()`, computed per row in SQL."""
 
-    output_field = DateTimeField()
+    output_field = DateField()
     template = (
         "((date_trunc('week', now() AT TIME ZONE %(expressions)s) + interval '%(weeks)s week')"
-        " AT TIME ZONE %(expressions)s)"
+        ")::date"
     )
 
     def __init__(self, tz_column: str, weeks: int):
@@ -199,19 +191,20 @@ class _WeekBoundary(Func):
 
 def dashboards_per_org() -> list[Dashboard]:
     """Every organization's dashboard numbers in one query: for platform staff only."""
-    # Platform-wide by design: all_orgs, each subquery tied to its organization row.
-    week = Shift.all_orgs.filter(
-        start__gte=_WeekBoundary("timezone", 0), start__lt=_WeekBoundary("timezone", 1)
-    )
+    # Platform-wide by design: the counts' all_orgs, each subquery tied to its organization.
+    monday, next_monday = _WeekStart("timezone", 0), _WeekStart("timezone", 1)
     orgs = annotate_counts(Organization.objects.all()).annotate(
-        n_shifts_week=count_per_org(week),
-        n_open_week=count_per_org(week.filter(employee__isnull=True)),
+        n_shifts_week=_tally_per_org("shifts", monday, next_monday),
+        n_filled_week=_tally_per_org("shifts_filled", monday, next_monday),
     )
     return [
         Dashboard(
             org=org,
             counts=counts_of(org),
-            shifts=ShiftCounts(this_week=org.n_shifts_week, open_this_week=org.n_open_week),
+            shifts=ShiftCounts(
+                this_week=org.n_shifts_week,
+                open_this_week=org.n_shifts_week - org.n_filled_week,
+            ),
         )
         for org in orgs.order_by("company_name")
     ]

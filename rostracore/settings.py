@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "axes",
     "rostracore.tenancy",
     "rostracore.audit",
+    "rostracore.tallies",  # counts kept by triggers (the dashboards)
     "organizations",
     "clients",
     "employees",

@@ -5,7 +5,17 @@ head counts the week's changes since publishing, with "publish changes" and "fil
 rest". The number of queries does not grow with the sites or shifts shown (a page of
 sites, then that page's shifts with their guards and draft assignments in one query each:
 tests/scheduling/test_board.py pins it), and the work is bounded by the page size
-(SITES_PER_PAGE), so a company with thousands of sites gets pages, not one huge table.
+(SITES_PER_PAGE), so a company with thousands of sites gets pages, not one huge table:
+
+- the sites are not counted: a page reads one site more than it shows to know whether
+  there is a next page (`_sites_page`);
+- the page's sites come from the first clients by name that have a site with shifts this
+  week (read in the order of `clients_client_name_per_org`, one EXISTS probe of
+  `scheduling_shift_site_start` each), so page n probes about n x SITES_PER_PAGE
+  clients and their sites, never every site of the organization (at 10,000 sites: 75 ms
+  -> 1 ms for the page's query, tests/performance/test_plans.py);
+- the changes since publishing are counted up to CHANGES_CAP, from the partial index of
+  changed shifts (`scheduling_shift_changed`).
 """
 
 from __future__ import annotations
@@ -14,21 +24,22 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from clients.models import Site
+from clients.models import Client, Site
 from employees.forms import PageForm
 from employees.models import Employee
-from rostracore.pagination import CappedPaginator
 from rostracore.tenancy.access import manager_required
 from scheduling.forms import BoardQueryForm, in_window, neighbour_weeks
 from scheduling.models import LabourRules, RosterAssignment, RosterRun, Shift
 from scheduling.services import changed_shifts
 
 SITES_PER_PAGE = 25
+MAX_PAGE = 400  # 10,000 sites: a deeper page number opens the last page this allows
+CHANGES_CAP = 1_000  # "more than 1,000 changes since publishing"
 # Runs whose assignments are a roster to look at: a failed run's are not.
 _FINISHED = (RosterRun.Status.DONE, RosterRun.Status.PUBLISHED)
 
@@ -41,6 +52,38 @@ class _Cell:
     changed: bool = False  # the working roster's guard is not yet published
     attendance: str = ""  # "late 12 min" or "no-show" (_attendance_flag)
     attendance_class: str = ""  # the flag's CSS class: "late" or "no-show"
+
+
+@dataclass
+class _SitesPage:
+    """One page of the board's sites, found without counting them all."""
+
+    object_list: list[Site]
+    number: int
+    has_next: bool
+
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    def has_other_pages(self) -> bool:
+        return self.has_next or self.has_previous()
+
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    def start_index(self) -> int:
+        return (self.number - 1) * SITES_PER_PAGE + 1
+
+    def end_index(self) -> int:
+        return self.start_index() + len(self.object_list) - 1
+
+    @property
+    def last_known(self) -> bool:
+        """The last page: the number of pages (and sites) is known."""
+        return not self.has_next
 
 
 @dataclass
@@ -115,6 +158,35 @@ def _attendance_flag(shift: Shift, now: dt.datetime, late: int, no_show: int) ->
     return "", ""
 
 
+def _sites_page(shifts: QuerySet[Shift], number: int) -> _SitesPage:
+    """Page `number` of the sites with shifts in `shifts`, by client name, site name, id.
+
+    The sites of page n are among the first n x SITES_PER_PAGE + 1 clients (by name) that
+    have such a site, since each of them has at least one: a subquery reads those clients
+    in index order and the page's sites are sorted from their sites only. One site more
+    than the page says whether there is a next page. Past the last page (a stale link):
+    the first.
+    """
+    number = max(1, min(number, MAX_PAGE))
+    has_shifts = Exists(shifts.filter(site=OuterRef("pk")))
+    while True:
+        offset = (number - 1) * SITES_PER_PAGE
+        clients = (
+            Client.objects.filter(Exists(Site.objects.filter(has_shifts, client=OuterRef("pk"))))
+            .order_by("client_name", "pk")
+            .values("pk")[: offset + SITES_PER_PAGE + 1]
+        )
+        sites = list(
+            Site.objects.filter(has_shifts, client__in=Subquery(clients))
+            .select_related("client")
+            .order_by("client__client_name", "name", "pk")[offset : offset + SITES_PER_PAGE + 1]
+        )
+        if sites or number == 1:
+            break
+        number = 1
+    return _SitesPage(sites[:SITES_PER_PAGE], number, len(sites) > SITES_PER_PAGE)
+
+
 def _rows(site: Site, cells: list[_Cell], days: list[dt.date], tz) -> _SiteRows:
     """One row per post of the site (shifts without a post last), one column per day."""
     by_post: dict[tuple, dict[dt.date, list[_Cell]]] = defaultdict(lambda: defaultdict(list))
@@ -143,12 +215,8 @@ def board(request: HttpRequest) -> HttpResponse:
     end = dt.datetime.combine(week + dt.timedelta(7), dt.time.min, tzinfo=tz)
     shifts = _week_shifts(query, start, end, run)
 
-    sites = (
-        Site.objects.filter(Exists(shifts.filter(site=OuterRef("pk"))))
-        .select_related("client")
-        .order_by("client__client_name", "name", "pk")
-    )
-    page = CappedPaginator(sites, SITES_PER_PAGE).get_page(PageForm(request.GET).number())
+    number = PageForm(request.GET).number()
+    page = _sites_page(shifts, number if isinstance(number, int) else MAX_PAGE)
     shown = {site.pk: site for site in page.object_list}
     # The clock-in of each shift (one attendance row per shift at most) as a column of the
     # same query, through the reverse relation: the query count stays pinned.
@@ -186,7 +254,7 @@ def board(request: HttpRequest) -> HttpResponse:
     table = [_rows(site, cells[pk], days, tz) for pk, site in shown.items()]
 
     previous, following = neighbour_weeks(week)
-    changes = changed_shifts(start=start, end=end).count()
+    changes = changed_shifts(start=start, end=end).order_by()[: CHANGES_CAP + 1].count()
     return render(
         request,
         "scheduling/board.html",
@@ -200,6 +268,7 @@ def board(request: HttpRequest) -> HttpResponse:
             "run": run,
             "previous": previous,
             "next": following,
-            "changes": changes,
+            "changes": min(changes, CHANGES_CAP),
+            "changes_capped": changes > CHANGES_CAP,
         },
     )

@@ -4,7 +4,7 @@ from django import forms
 from django.utils import timezone
 
 from clients.models import Client, Site
-from employees.forms import AsciiIntegerField
+from employees.forms import AsciiIntegerField, ClientSelect
 from rostracore.tenancy.forms import TenantModelForm
 from scheduling.models import CONTRACT_TERMS, MAX_SHIFTS_PER_RUN, MAX_WEEKS_PER_RUN, GuardContract
 
@@ -137,8 +137,10 @@ class BoardQueryForm(forms.Form):
     week = WindowDateField(
         label="Week of", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    client = AsciiIntegerField(label="Client", required=False, widget=forms.Select)
-    site = AsciiIntegerField(label="Site", required=False, widget=forms.Select)
+    # Rendered in Python (ClientSelect): 1,000 options through Django's option template were
+    # most of the board's time at 10,000 sites (bench/pages.py).
+    client = AsciiIntegerField(label="Client", required=False, widget=ClientSelect)
+    site = AsciiIntegerField(label="Site", required=False, widget=ClientSelect)
     roster = forms.ChoiceField(
         label="Roster",
         required=False,

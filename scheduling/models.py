@@ -19,6 +19,12 @@ from rostracore.tenancy.models import TenantModel
 MAX_WEEKS_PER_RUN = 8
 MAX_SHIFTS_PER_RUN = 20_000
 MAX_GUARDS_PER_SLOT = 20
+# A shift whose working guard is not the published one (the board's "changes since
+# publishing", scheduling.services.changed_shifts); the partial index
+# scheduling_shift_changed has exactly this condition, so the count can use it.
+CHANGED = ~Q(employee=F("published_employee")) & ~Q(
+    employee__isnull=True, published_employee__isnull=True
+)
 
 
 class TsTzRange(models.Func):
@@ -114,6 +120,26 @@ class Shift(TenantModel):
                 fields=["org", "start", "id"],
                 include=["employee"],
                 name="scheduling_shift_org_start_id",
+            ),
+            # The board's sites with shifts this week: one probe per site (scheduling 0013).
+            models.Index(fields=["org", "site", "start"], name="scheduling_shift_site_start"),
+            # The board's capped count of changes since publishing: only changed shifts.
+            models.Index(
+                fields=["org", "start"],
+                name="scheduling_shift_changed",
+                condition=CHANGED,
+            ),
+            # The admin's "open" filter (and its capped count): open shifts by start, of the
+            # organization and of every organization (platform staff): scheduling 0015.
+            models.Index(
+                fields=["org", "start", "id"],
+                name="scheduling_shift_open",
+                condition=Q(employee__isnull=True),
+            ),
+            models.Index(
+                fields=["start", "id"],
+                name="scheduling_shift_open_all",
+                condition=Q(employee__isnull=True),
             ),
             # Platform staff's admin changelist: every organization's shifts by start.
             models.Index(fields=["start", "id"], name="scheduling_shift_start_idx"),

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, OperationalError, connection, transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 from psycopg.errors import DeadlockDetected
 
@@ -25,6 +25,7 @@ from employees.models import Employee
 from rostracore.tenancy.context import require_org, use_org
 from scheduling.adapter import build_problem, organization_timezone
 from scheduling.models import (
+    CHANGED,
     MAX_SHIFTS_PER_RUN,
     MAX_WEEKS_PER_RUN,
     Absence,
@@ -544,11 +545,8 @@ def create_one_off_shift(
 
 def changed_shifts(*, start: dt.datetime, end: dt.datetime):
     """The shifts starting in [start, end) whose working guard is not the published one."""
-    return (
-        Shift.objects.filter(start__gte=start, start__lt=end)
-        .exclude(employee_id=F("published_employee_id"))
-        .exclude(employee__isnull=True, published_employee__isnull=True)
-    )
+    # CHANGED is the condition of the partial index scheduling_shift_changed.
+    return Shift.objects.filter(CHANGED, start__gte=start, start__lt=end)
 
 
 def publish_shifts(shifts, *, by=None, base_url: str = "", notify: bool = True) -> int:

@@ -49,7 +49,7 @@ from django.contrib.admin.widgets import AutocompleteSelect
 from django.core import checks
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import router
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Subquery
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, reverse
@@ -120,6 +120,28 @@ def _sort_key(ordering):
     return lambda row: (*(value(row, path) for path in paths), str(row), row.pk)
 
 
+# A related filter looks for its choices among this many related rows, by primary key.
+FILTER_CANDIDATES = 10 * FILTER_CHOICES
+
+
+def _first_used(related, used, parents: list[str]) -> list:
+    """The first FILTER_CHOICES related rows by primary key that `used` (EXISTS) accepts,
+    among the first FILTER_CANDIDATES (a subquery of the primary key's index), with their
+    `parents` joined only to those: at most FILTER_CANDIDATES probes, in one query. Asked
+    for "EXISTS ... ORDER BY id LIMIT 100" joined to the parents, the planner (its row
+    estimate under the RLS policy is 0.5 % of each table) joined and probed all 30,000
+    sites of platform staff's shift changelist, then sorted them (214-360 ms)."""
+    manager = _manager_for(related)
+    candidates = manager.order_by("pk").values("pk")[:FILTER_CANDIDATES]
+    first = (
+        manager.filter(used, pk__in=Subquery(candidates))
+        .order_by("pk")
+        .values("pk")[:FILTER_CHOICES]
+    )
+    rows = manager.filter(pk__in=Subquery(first)).order_by("pk")
+    return list(rows.select_related(*parents) if parents else rows)
+
+
 class TenantRelatedOnlyFilter(admin.RelatedFieldListFilter):
     """Choices: the related rows that the admin's own (scoped) rows point at, at most
     FILTER_CHOICES of them (search finds the others), plus the chosen one."""
@@ -140,10 +162,12 @@ class TenantRelatedOnlyFilter(admin.RelatedFieldListFilter):
         rows = _manager_for(related).filter(Exists(used.order_by())).order_by(*ordering)
         if parents:
             rows = rows.select_related(*parents)
-        # The first FILTER_CHOICES by id (the primary key's index, an EXISTS probe each, so
-        # bounded), then in the admin's order: ordering 20,000 sites by their client's name
-        # first probed every one of them (platform staff's shift changelist, 3 s).
-        first = sorted(rows.order_by("pk")[:FILTER_CHOICES], key=_sort_key(ordering))
+        # The first FILTER_CHOICES by id (_first_used: bounded), then in the admin's order:
+        # ordering 20,000 sites by their client's name first probed every one of them
+        # (platform staff's shift changelist, 3 s).
+        first = sorted(
+            _first_used(related, Exists(used.order_by()), parents), key=_sort_key(ordering)
+        )
         choices = [(row.pk, str(row)) for row in first]
         chosen = self.lookup_val[0] if self.lookup_val else None
         if chosen and str(chosen) not in {str(pk) for pk, _ in choices}:

@@ -30,7 +30,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 MONDAY = dt.date(2027, 3, 1)
 BOARD = reverse("scheduling:board")
 # Queries of one board page, whatever the number of sites and shifts on it: session and
-# user, the filter form's dropdowns, the sites (count and page), the page's shifts with
+# user, the filter form's dropdowns, the page of sites (not counted), the page's shifts with
 # their posts, guards and clock-ins, the labour rules' late and no-show minutes, and the
 # week's count of changes since publishing.
 BOARD_QUERIES = 12
@@ -299,9 +299,15 @@ def test_board_pages_its_sites(client, manager_a, org_a):
     client.force_login(manager_a)
     first = _board(client)
     assert first.count('class="site-row"') == SITES_PER_PAGE
-    assert "Sites page 1 of 2" in first
+    # Not counted: page 1 knows only that a next page exists; the last page knows the total.
+    assert "Sites page 1</span>" in first and "Sites 1–25 with shifts." in first
+    assert 'rel="next">Next sites' in first
     second = _board(client, page=2)
     assert second.count('class="site-row"') == 2
+    assert "Sites page 2 of 2" in second and "Sites 26–27 of 27 with shifts." in second
+    assert 'rel="next">Next sites' not in second
+    # A page past the last (a stale link) opens the first.
+    assert _board(client, page=3).count('class="site-row"') == SITES_PER_PAGE
     assert "Bulk site 026</a>" in second and "Bulk site 026</a>" not in first
 
 

@@ -18,7 +18,8 @@ With --orgs: that many organizations `scale-001`, `scale-002`, ... (existing one
 as they are, so a rerun adds only what is missing), each with a manager
 `manager@scale-001.example`, `--guards` guards, one client per 50 guards with 5 sites each,
 and `--weeks` weeks of day and night shifts at every staffed site (two teams of two guards
-per site; every tenth shift open). COPY, one transaction per organization inside
+per site; every tenth shift open; published, as a real roster is). COPY, one transaction per
+organization inside
 `use_org(org)` on the operations connection (`operations_alias()`, the owner role when
 defined: PostgreSQL refuses COPY FROM on tables under row-level security); every org_id comes
 from `use_org` and every reference from rows made in that same transaction
@@ -384,6 +385,7 @@ class Command(BaseCommand):
         tz = zoneinfo.ZoneInfo(org.timezone)
         first_day = timezone.now().astimezone(tz).date()
         shift_rows = []
+        published_at = timezone.now()  # the roster is published, as a real one would be
         for s, site_id in enumerate(staffed):
             team = employee_ids[4 * s : 4 * s + 4]
             for day in range(7 * weeks):
@@ -399,6 +401,8 @@ class Command(BaseCommand):
                             "start": start,
                             "end": start + dt.timedelta(hours=hours),
                             "employee_id": guard,
+                            "published_employee_id": guard,
+                            "published_at": published_at,
                         }
                     )
         _copy_rows(cursor, Shift, shift_rows)

@@ -2,8 +2,9 @@
 deleting the whole organization still cascades), and managers may edit the pay schedule and
 read closed periods in the admin."""
 
-from django.contrib.auth.management import create_permissions
 from django.db import migrations
+
+from organizations.operations import GrantToManagers
 
 # Frozen here on purpose: a migration must not change when app code does.
 CODENAMES = [
@@ -32,37 +33,6 @@ DROP FUNCTION IF EXISTS payroll_payline_read_only();
 """
 
 
-def grant(apps, schema_editor):
-    # The migrating connection (the owner role), not the runtime "default" one.
-    alias = schema_editor.connection.alias
-    config = apps.get_app_config("payroll")
-    config.models_module = True
-    create_permissions(config, apps=apps, verbosity=0, using=alias)
-    config.models_module = None
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    permissions = list(
-        Permission.objects.using(alias).filter(
-            content_type__app_label="payroll", codename__in=CODENAMES
-        )
-    )
-    if len(permissions) != len(CODENAMES):
-        raise RuntimeError("Missing payroll permissions")
-    for group in Group.objects.using(alias).filter(name="Manager"):
-        group.permissions.add(*permissions)
-
-
-def revoke(apps, schema_editor):
-    alias = schema_editor.connection.alias
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    permissions = Permission.objects.using(alias).filter(
-        content_type__app_label="payroll", codename__in=CODENAMES
-    )
-    for group in Group.objects.using(alias).filter(name="Manager"):
-        group.permissions.remove(*permissions)
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("payroll", "0001_initial"),
@@ -71,5 +41,5 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.RunSQL(READ_ONLY, READ_WRITE),
-        migrations.RunPython(grant, revoke),
+        GrantToManagers("payroll", CODENAMES),
     ]

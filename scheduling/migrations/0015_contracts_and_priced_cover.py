@@ -5,39 +5,19 @@ cover on shift patterns ("can run on" and its price)."""
 
 import django.db.models.deletion
 import django.db.models.manager
-from django.contrib.auth.management import create_permissions
 from django.db import migrations, models
 
+from organizations.operations import GrantToManagers
 from rostracore.audit.operations import AuditChanges
 from rostracore.tenancy.operations import EnableTenancy
 
-
 # Frozen here on purpose: a migration must not change when app code does.
-CODENAMES = ["view_guardcontract", "add_guardcontract", "change_guardcontract",
-             "delete_guardcontract"]
-
-
-def grant(apps, schema_editor):
-    """Managers edit contracts in the admin too (as 0003 grants the other scheduling models)."""
-    alias = schema_editor.connection.alias
-    config = apps.get_app_config("scheduling")
-    config.models_module = True
-    create_permissions(config, apps=apps, verbosity=0, using=alias)
-    config.models_module = None
-    permissions = apps.get_model("auth", "Permission").objects.using(alias).filter(
-        content_type__app_label="scheduling", codename__in=CODENAMES
-    )
-    for group in apps.get_model("auth", "Group").objects.using(alias).filter(name="Manager"):
-        group.permissions.add(*permissions)
-
-
-def revoke(apps, schema_editor):
-    alias = schema_editor.connection.alias
-    permissions = apps.get_model("auth", "Permission").objects.using(alias).filter(
-        content_type__app_label="scheduling", codename__in=CODENAMES
-    )
-    for group in apps.get_model("auth", "Group").objects.using(alias).filter(name="Manager"):
-        group.permissions.remove(*permissions)
+CODENAMES = [
+    "view_guardcontract",
+    "add_guardcontract",
+    "change_guardcontract",
+    "delete_guardcontract",
+]
 
 
 class Migration(migrations.Migration):
@@ -108,5 +88,5 @@ class Migration(migrations.Migration):
         ),
         EnableTenancy("scheduling.GuardContract"),
         AuditChanges("scheduling.GuardContract"),
-        migrations.RunPython(grant, revoke),
+        GrantToManagers("scheduling", CODENAMES),
     ]

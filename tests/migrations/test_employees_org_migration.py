@@ -147,8 +147,11 @@ def test_employee_numbers_become_unique_per_organization(migrator):
     migrator.apply_tested_migration(_latest_employees_migration())
     with connection.cursor() as cursor:
         cursor.execute(
-            "INSERT INTO organizations (company_name, slug, timezone, created_at) VALUES "
-            "('A', 'a', 'UTC', now()), ('B', 'b', 'UTC', now()) RETURNING id"
+            # The latest employees migration needs the org counts (rostracore.tallies), which
+            # need the latest organizations table: every NOT NULL column of it is given.
+            "INSERT INTO organizations (company_name, slug, timezone, created_at, "
+            "auto_approve_pickups) VALUES "
+            "('A', 'a', 'UTC', now(), false), ('B', 'b', 'UTC', now(), false) RETURNING id"
         )
         a, b = (row[0] for row in cursor.fetchall())
         insert = (

@@ -46,6 +46,7 @@ def test_offboarding_shows_counts_then_deletes_only_that_organization(
         "Shifts: 2",
         "Labour rules: 1",
         "Site inductions: 1",
+        "Guard contracts: 1",
         "Absences: 1",
         "Posts: 1",
         "Shift patterns: 1",
@@ -53,6 +54,10 @@ def test_offboarding_shows_counts_then_deletes_only_that_organization(
         "Roster assignments: 1",
         "Attendance: 1",
         "Attendance events: 1",
+        "Pay schedules: 1",
+        "Pay periods: 1",
+        "Pay lines: 1",
+        "Charge rates: 1",
         "Users: 1",
     ]
 

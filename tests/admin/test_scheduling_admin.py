@@ -70,6 +70,8 @@ def _pattern(index: int, name: str, weekdays=("1", "2", "3", "4", "5")) -> dict:
         f"{prefix}-end_time": "06:00",
         f"{prefix}-weekdays": list(weekdays),
         f"{prefix}-guards": "2",
+        f"{prefix}-min_guards": "",  # every slot must be filled (no priced cover)
+        f"{prefix}-weight_under_cover": "100",
         f"{prefix}-is_active": "on",
     }
 

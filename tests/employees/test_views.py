@@ -345,7 +345,7 @@ def test_sort_links_keep_filters_and_reset_the_page(client_a, many_guards):
 
 # session + user + the user's organization (middleware), then the page's own queries.
 LIST_QUERIES = 6  # + filter choices (clients) + paginator count + one page with clients joined
-DASHBOARD_QUERIES = 7  # + guard counts + client count + site count + coverage by day
+DASHBOARD_QUERIES = 5  # + the week's coverage counts + the row counts (org_counts)
 # Transaction control around the request (the tenancy core may wrap each request in a
 # transaction to set the organization for row-level security) is not a data query.
 _CONTROL = re.compile(r"^\s*(SAVEPOINT|RELEASE SAVEPOINT|ROLLBACK|BEGIN|COMMIT)\b", re.I)

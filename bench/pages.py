@@ -204,6 +204,7 @@ def ensure_extras(org: Organization) -> dict[str, object]:
     from employees.models import Employee
     from guards.models import LeaveRequest
     from scheduling.models import RosterRun, Shift
+    from scheduling.services import draft_goals
 
     guard_login = f"guard@{org.slug}.bench"
     with use_org(org):
@@ -266,7 +267,11 @@ def ensure_extras(org: Organization) -> dict[str, object]:
                 employee__isnull=False,
             )
             RosterRun.objects.using(ALIAS).filter(pk=run.pk).update(
-                total_shifts=total, filled_shifts=filled.count(), open_shifts=total
+                total_shifts=total,
+                filled_shifts=filled.count(),
+                open_shifts=total,
+                # what the worker stores with a draft (the run page shows it)
+                **draft_goals(RosterRun.objects.using(ALIAS).get(pk=run.pk)),
             )
         shift = (
             Shift.objects.using(ALIAS)

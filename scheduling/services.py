@@ -17,7 +17,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, OperationalError, connection, transaction
-from django.db.models import Q
+from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum
 from django.utils import timezone
 from psycopg.errors import DeadlockDetected
 
@@ -295,9 +295,41 @@ def _solve_run(run: RosterRun, began: float, on_progress) -> RosterRun:
             hard_violations=len(violations),
             elapsed_seconds=time.monotonic() - began,
             message=_summary(stats),
+            **draft_goals(run),
         )
     run.refresh_from_db()
     return run
+
+
+def draft_goals(run: RosterRun) -> dict[str, int | float | None]:
+    """The soft goals of `run`'s stored draft, as RosterRun's fields (two queries).
+
+    Dedicated guards: how many of the filled shifts are theirs and how many of those are at
+    their own client's sites. Fairness: how many guards the draft rosters, their average
+    hours and how far the farthest is from it. The worker stores them with the draft, so
+    the run page reads them instead of summing every assignment on each view.
+    """
+    filled = run.assignments.filter(employee__isnull=False)
+    dedicated = filled.filter(employee__assigned_client__isnull=False).aggregate(
+        all=Count("pk"),
+        own=Count("pk", filter=Q(shift__site__client=F("employee__assigned_client"))),
+    )
+    length = ExpressionWrapper(F("shift__end") - F("shift__start"), output_field=DurationField())
+    hours = [
+        total.total_seconds() / 3600
+        for total in filled.values("employee")
+        .annotate(total=Sum(length))
+        .order_by()
+        .values_list("total", flat=True)
+    ]
+    average = sum(hours) / len(hours) if hours else None
+    return {
+        "dedicated_shifts": dedicated["all"],
+        "own_client_shifts": dedicated["own"],
+        "rostered_guards": len(hours),
+        "average_hours": average,
+        "hours_spread": max(abs(h - average) for h in hours) if hours else None,
+    }
 
 
 def _summary(stats) -> str:

@@ -20,14 +20,8 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import (
-    Count,
-    DurationField,
     Exists,
-    ExpressionWrapper,
-    F,
     OuterRef,
-    Q,
-    Sum,
 )
 from django.http import (
     Http404,
@@ -118,27 +112,16 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def _soft_goals(run: RosterRun) -> list[str]:
-    """The roster's soft goals in a manager's words (two queries)."""
-    filled = run.assignments.filter(employee__isnull=False)
-    dedicated = filled.filter(employee__assigned_client__isnull=False).aggregate(
-        all=Count("pk"),
-        own=Count("pk", filter=Q(shift__site__client=F("employee__assigned_client"))),
-    )
+    """The draft's soft goals in a manager's words, from the figures the worker stored with
+    it (scheduling.services.draft_goals)."""
     goals = []
-    if dedicated["all"]:
-        share = round(100 * dedicated["own"] / dedicated["all"])
+    if run.dedicated_shifts:
+        share = round(100 * run.own_client_shifts / run.dedicated_shifts)
         goals.append(f"Dedicated guards on their own client's sites: {share}% of their shifts.")
-    length = ExpressionWrapper(F("shift__end") - F("shift__start"), output_field=DurationField())
-    hours = [
-        total.total_seconds() / 3600
-        for total in filled.values("employee").annotate(h=Sum(length)).values_list("h", flat=True)
-    ]
-    if len(hours) > 1:
-        average = sum(hours) / len(hours)
-        spread = max(abs(h - average) for h in hours)
+    if run.rostered_guards > 1 and run.average_hours is not None:
         goals.append(
-            f"Fairness: {len(hours)} guards' hours spread within ±{spread:.0f} h of the average "
-            f"({average:.0f} h)."
+            f"Fairness: {run.rostered_guards} guards' hours spread within "
+            f"±{run.hours_spread:.0f} h of the average ({run.average_hours:.0f} h)."
         )
     return goals
 

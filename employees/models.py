@@ -185,6 +185,14 @@ class Employee(TenantModel):
                 fields=["org", "assigned_client", "last_name", "first_name", "id"],
                 name="employees_org_client_name_idx",
             ),
+            # The admin's date hierarchy on hire dates (first and last date, then one EXISTS
+            # per year or month: tenancy_admin.bounded_date_hierarchy), unfiltered and with
+            # the flex-pool or a client filter.
+            models.Index(fields=["org", "hire_date"], name="employees_org_hired_idx"),
+            models.Index(
+                fields=["org", "assigned_client", "hire_date"],
+                name="employees_org_client_hired_idx",
+            ),
             # Platform staff's admin changelist (every organization, by name).
             models.Index(fields=["last_name", "first_name", "id"], name="employees_name_idx"),
             _trigram_index(LIST_SEARCH_FIELDS, "employees_search_trgm"),

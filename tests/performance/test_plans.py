@@ -40,6 +40,7 @@ from rostracore.pagination import CappedPaginator
 from rostracore.tallies.models import SHARDS
 from rostracore.tenancy.context import all_organizations, use_org
 from rostracore.tenancy.db import OWNER_ALIAS
+from rostracore.tenancy.templatetags.tenancy_admin import _BoundedDates
 from scheduling import board
 from scheduling.models import Shift
 from scheduling.services import changed_shifts
@@ -227,6 +228,28 @@ def test_flex_pool_filter_reads_the_client_name_index(plan_orgs):
     with use_org(org):
         nodes = _plan(org, _employee_list({"client": "flex"})[:PAGE])
     _assert_indexed(nodes, "employees_org_client_name_idx", *NAME_INDEXES, max_rows=PAGE * 4)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("flex", [False, True], ids=["all guards", "flex pool"])
+@pytest.mark.parametrize("statement", ["MIN(", "LIMIT 1) AS"], ids=["first and last", "probes"])
+def test_admin_hire_date_hierarchy_reads_a_few_guards(plan_orgs, flex, statement):
+    """The admin employee changelist's date hierarchy (tenancy_admin's bounded one): the
+    first and last hire date, then the first hire date of each year. Each scan of the guards
+    stops after a few rows (read or filtered out), on the hire-date indexes (employees
+    0017). Without them each read every guard; as EXISTS probes, the planner read the
+    table to a year's first match, through the other organization's 12,000 guards."""
+    org = plan_orgs[0]
+    rows = Employee.objects.filter(assigned_client__isnull=True) if flex else Employee.objects
+    nodes = _captured_plan(
+        org, lambda: _BoundedDates(rows.all()).dates("hire_date", "year"), statement
+    )
+    guards = [n for n in nodes if n.get("Relation Name") == "employees"]
+    assert guards, _describe(nodes)
+    read = [n["Actual Rows"] + n.get("Rows Removed by Filter", 0) for n in guards]
+    assert max(read) <= 200, _describe(nodes)
+    hired = {"employees_org_hired_idx", "employees_org_client_hired_idx"}
+    assert hired & {n.get("Index Name") for n in guards}, _describe(nodes)
 
 
 @pytest.mark.django_db

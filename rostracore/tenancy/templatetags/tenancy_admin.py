@@ -3,9 +3,10 @@
 Django's `{% date_hierarchy %}` lists the years, months or days that have rows with
 `SELECT DISTINCT date_trunc(...)` over every row of the changelist: 560,000 shifts read on
 each page view (bench/pages.py). This one takes the first and last date (two index probes,
-as Django does), then asks one `EXISTS` per candidate year, month or day between them, all
-in one query: at most 31 index probes, whatever the number of rows. Used by
-templates/admin/tenancy/change_list.html (TenantModelAdmin.change_list_template).
+as Django does, read once for Django's tag and the probes both), then asks for the first
+date of every candidate year, month or day between them, all in one query: at most 31
+index probes, whatever the number of rows. Used by templates/admin/tenancy/change_list.html
+(TenantModelAdmin.change_list_template).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from django import template
 from django.contrib.admin.templatetags.admin_list import date_hierarchy
 from django.contrib.admin.templatetags.base import InclusionAdminNode
 from django.db import models
-from django.db.models import Exists
+from django.db.models import Subquery
 from django.utils import timezone
 
 register = template.Library()
@@ -47,9 +48,31 @@ class _BoundedDates:
 
     def __init__(self, queryset) -> None:
         self._queryset = queryset
+        self._bounds: dict[str, dict] = {}
 
     def __getattr__(self, name):
         return getattr(self._queryset, name)
+
+    def _first_and_last(self, field_name: str) -> dict:
+        """Min and max of `field_name`, read once: Django's tag asks for them, then `dates()`."""
+        if field_name not in self._bounds:
+            self._bounds[field_name] = self._queryset.order_by().aggregate(
+                first=models.Min(field_name), last=models.Max(field_name)
+            )
+        return self._bounds[field_name]
+
+    def aggregate(self, *args, **kwargs):
+        first, last = kwargs.get("first"), kwargs.get("last")
+        if (
+            not args
+            and kwargs.keys() == {"first", "last"}
+            and isinstance(first, models.Min)
+            and isinstance(last, models.Max)
+            and first.source_expressions == last.source_expressions
+            and isinstance(first.source_expressions[0], models.F)
+        ):
+            return dict(self._first_and_last(first.source_expressions[0].name))
+        return self._queryset.aggregate(*args, **kwargs)
 
     def dates(self, field_name: str, kind: str) -> list[dt.date]:
         return self._probe(field_name, kind, aware=False)
@@ -59,7 +82,7 @@ class _BoundedDates:
 
     def _probe(self, field_name: str, kind: str, *, aware: bool) -> list:
         rows = self._queryset.order_by()
-        bounds = rows.aggregate(first=models.Min(field_name), last=models.Max(field_name))
+        bounds = self._first_and_last(field_name)
         if bounds["first"] is None:
             return []
         first, last = bounds["first"], bounds["last"]
@@ -71,14 +94,28 @@ class _BoundedDates:
             return dt.datetime.combine(day, dt.time.min, tzinfo=tz) if aware else day
 
         periods = _periods(first, last, kind)
+        # Each probe is the first date at or after the period's start, by the field's index
+        # (ORDER BY ... LIMIT 1): the period has rows when that date is before its end. Not
+        # EXISTS (... BETWEEN ...): for a period that holds many rows the planner may scan
+        # the table for the first match, assuming the rows are spread evenly, which they are
+        # not (one organization's rows among the others': tests/performance/test_plans.py).
         probes = {
-            f"p{n}": Exists(
-                rows.filter(**{f"{field_name}__gte": bound(start), f"{field_name}__lt": bound(end)})
+            f"p{n}": Subquery(
+                rows.filter(**{f"{field_name}__gte": bound(start)})
+                .order_by(field_name)
+                .values(field_name)[:1]
             )
-            for n, (start, end) in enumerate(periods)
+            for n, (start, _) in enumerate(periods)
         }
-        found = next(iter(rows.annotate(**probes).values(*probes)[:1]), {})
-        return [bound(start) for n, (start, _) in enumerate(periods) if found.get(f"p{n}")]
+        # One row to carry the probes: the first by the field, from the same index (the
+        # table's first row may lie behind every other organization's rows).
+        carrier = rows.order_by(field_name).annotate(**probes).values(*probes)[:1]
+        found = next(iter(carrier), {})
+        return [
+            bound(start)
+            for n, (start, end) in enumerate(periods)
+            if found.get(f"p{n}") is not None and found[f"p{n}"] < bound(end)
+        ]
 
 
 class _BoundedChangeList:

@@ -186,9 +186,10 @@ class Employee(TenantModel):
                 name="employees_org_client_name_idx",
             ),
             # The admin's date hierarchy on hire dates (first and last date, then one EXISTS
-            # per year or month: tenancy_admin.bounded_date_hierarchy), unfiltered and with
-            # the flex-pool or a client filter.
+            # per year or month: tenancy_admin.bounded_date_hierarchy), unfiltered, with the
+            # flex-pool or a client filter, and platform staff's (every organization).
             models.Index(fields=["org", "hire_date"], name="employees_org_hired_idx"),
+            models.Index(fields=["hire_date"], name="employees_hired_idx"),  # platform staff
             models.Index(
                 fields=["org", "assigned_client", "hire_date"],
                 name="employees_org_client_hired_idx",

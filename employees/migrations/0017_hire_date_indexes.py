@@ -5,7 +5,8 @@ The hierarchy reads the first and last hire date, then one EXISTS per year or mo
 read every guard of the organization (employees_org_id_idx, then a filter): 230 ms for
 the flex-pool changelist at 100,000 guards (bench/pages.py "admin employees, flex").
 `(org_id, hire_date)` serves the unfiltered changelist, `(org_id, assigned_client_id,
-hire_date)` the flex-pool (IS NULL) and client filters.
+hire_date)` the flex-pool (IS NULL) and client filters, `(hire_date)` platform staff's
+changelist of every organization.
 
 Built CONCURRENTLY, so guards can still be added while it runs: hence atomic = False.
 """
@@ -25,6 +26,10 @@ class Migration(migrations.Migration):
         AddIndexConcurrently(
             model_name="employee",
             index=models.Index(fields=["org", "hire_date"], name="employees_org_hired_idx"),
+        ),
+        AddIndexConcurrently(
+            model_name="employee",
+            index=models.Index(fields=["hire_date"], name="employees_hired_idx"),
         ),
         AddIndexConcurrently(
             model_name="employee",

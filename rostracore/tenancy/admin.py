@@ -17,8 +17,12 @@ How a request is scoped:
 - Every changelist does work bounded by its page, not by the organization's size (issue 16):
   `CappedPaginator` counts at most 10,000 rows ("10,000+"), there is no second count of
   the unfiltered table (`show_full_result_count = False`), a related filter offers at most
-  FILTER_CHOICES choices, and the date hierarchy asks one EXISTS per year, month or day
-  shown (templatetags/tenancy_admin.py) instead of a DISTINCT over every row.
+  FILTER_CHOICES choices, and the date hierarchy asks one index probe per year, month or
+  day shown (templatetags/tenancy_admin.py) instead of a DISTINCT over every row.
+- A date hierarchy on a DateField filters by the dates picked (`_TenantChangeList`):
+  Django's makes the bounds aware datetimes in the current (the organization's) timezone,
+  which DateField then reads in UTC, so east of UTC every year, month and day began a day
+  early (September 2021 listed 31 August and left out 30 September).
 - The delete confirmation collects related rows with `_ScopedNestedObjects`, which lists
   only the organization's rows.
 - A POSTed action naming a row the admin's queryset cannot see (another organization's, or
@@ -45,10 +49,11 @@ from django.contrib.admin.utils import (
     quote,
     unquote,
 )
+from django.contrib.admin.views.main import ChangeList
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.core import checks
 from django.core.exceptions import FieldDoesNotExist, ValidationError
-from django.db import router
+from django.db import models, router
 from django.db.models import Exists, OuterRef, Subquery
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -228,6 +233,20 @@ class TenantStackedInline(TenantInlineMixin, admin.StackedInline):
     pass
 
 
+class _TenantChangeList(ChangeList):
+    def get_filters(self, request):
+        specs, has_filters, lookups, duplicates, active = super().get_filters(request)
+        if self.date_hierarchy:
+            field = get_fields_from_path(self.model, self.date_hierarchy)[-1]
+            if isinstance(field, models.DateField) and not isinstance(field, models.DateTimeField):
+                # Django's bounds are local midnights as aware datetimes; the dates they name.
+                for bound in ("gte", "lt"):
+                    key = f"{self.date_hierarchy}__{bound}"
+                    if key in lookups:
+                        lookups[key] = [value.date() for value in lookups[key]]
+        return specs, has_filters, lookups, duplicates, active
+
+
 class TenantModelAdmin(admin.ModelAdmin):
     form = TenantAdminForm
     choose_organization_template = "admin/tenancy/choose_organization.html"
@@ -235,6 +254,9 @@ class TenantModelAdmin(admin.ModelAdmin):
     change_list_template = "admin/tenancy/change_list.html"
     paginator = CappedPaginator
     show_full_result_count = False
+
+    def get_changelist(self, request, **kwargs):
+        return _TenantChangeList
 
     # --- reads -----------------------------------------------------------------------------
 

@@ -16,8 +16,7 @@ import datetime as dt
 from django import template
 from django.contrib.admin.templatetags.admin_list import date_hierarchy
 from django.contrib.admin.templatetags.base import InclusionAdminNode
-from django.db import models
-from django.db.models import Subquery
+from django.db import connections, models
 from django.utils import timezone
 
 register = template.Library()
@@ -96,25 +95,30 @@ class _BoundedDates:
         periods = _periods(first, last, kind)
         # Each probe is the first date at or after the period's start, by the field's index
         # (ORDER BY ... LIMIT 1): the period has rows when that date is before its end. Not
-        # EXISTS (... BETWEEN ...): for a period that holds many rows the planner may scan
-        # the table for the first match, assuming the rows are spread evenly, which they are
-        # not (one organization's rows among the others': tests/performance/test_plans.py).
-        probes = {
-            f"p{n}": Subquery(
-                rows.filter(**{f"{field_name}__gte": bound(start)})
-                .order_by(field_name)
-                .values(field_name)[:1]
+        # EXISTS (a row between start and end): for a period that holds many rows the
+        # planner may scan the table for the first match, assuming the rows are spread
+        # evenly, which they are not (one organization's rows among the others':
+        # tests/performance/test_plans.py). Nor both bounds with ORDER BY: the planner then
+        # sorts every row of the period. All in one statement, `SELECT (probe 1), (probe
+        # 2), ...`, with no table to read a carrier row from (the first row of the table
+        # may lie behind every other organization's); each probe is compiled by its
+        # queryset's own compiler, so the tenant scoping applies as to any query (and
+        # row-level security under it).
+        sqls, params = [], []
+        for start, _ in periods:
+            probe = rows.filter(**{f"{field_name}__gte": bound(start)}).order_by(field_name)
+            sql, probe_params = (
+                probe.values_list(field_name)[:1].query.get_compiler(using=probe.db).as_sql()
             )
-            for n, (start, _) in enumerate(periods)
-        }
-        # One row to carry the probes: the first by the field, from the same index (the
-        # table's first row may lie behind every other organization's rows).
-        carrier = rows.order_by(field_name).annotate(**probes).values(*probes)[:1]
-        found = next(iter(carrier), {})
+            sqls.append(f"({sql})")
+            params.extend(probe_params)
+        with connections[rows.db].cursor() as cursor:
+            cursor.execute(f"SELECT {', '.join(sqls)}", params)
+            found = cursor.fetchone()
         return [
             bound(start)
-            for n, (start, end) in enumerate(periods)
-            if found.get(f"p{n}") is not None and found[f"p{n}"] < bound(end)
+            for (start, end), value in zip(periods, found, strict=True)
+            if value is not None and value < bound(end)
         ]
 
 

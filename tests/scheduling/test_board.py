@@ -109,6 +109,26 @@ def test_board_shows_sites_posts_days_and_guards(client, manager_a, two_orgs):
     assert a["dedicated"].full_name in monday and "Open" not in monday
 
 
+def test_a_cell_links_its_shift_with_its_times_and_escapes_the_guards_name(
+    client, manager_a, org_a
+):
+    """The cells are built in Python (scheduling.board._cell_html): the markup the template
+    made, the organization's wall-clock times, and every name escaped."""
+    site = SiteFactory(org=org_a)
+    guard = EmployeeFactory(org=org_a, first_name="<b>Eve</b>", last_name="O'Neil & Co")
+    shift = _shift(org_a, site, hour=6, employee=guard, pinned=True)
+    client.force_login(manager_a)
+    text = _board(client)
+    url = reverse("scheduling:shift", args=[shift.pk])
+    cell = (
+        f'<li class="shift"><a href="{url}"><span class="time">06:00–18:00</span> '
+        "&lt;b&gt;Eve&lt;/b&gt; O&#x27;Neil &amp; Co "
+        '<span class="tag">pinned</span></a></li>'
+    )
+    assert cell in text
+    assert "<b>Eve</b>" not in text
+
+
 def test_board_is_in_the_managers_navigation(client, manager_a):
     client.force_login(manager_a)
     text = _board(client)

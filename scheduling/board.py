@@ -190,6 +190,12 @@ def _sites_page(shifts: QuerySet[Shift], number: int) -> _SitesPage:
     return _SitesPage(sites[:SITES_PER_PAGE], number, len(sites) > SITES_PER_PAGE)
 
 
+# The columns a cell shows (_Cell, _cell_html, _attendance_flag, Shift.is_changed): a
+# page's ~250 shifts, their guards and draft assignments were a thousand full model
+# instances, most of the draft board's time (bench/pages.py).
+_CELL_FIELDS = ("site", "start", "end", "slot", "pinned", "post", "employee", "published_employee")
+_GUARD_FIELDS = ("first_name", "last_name")
+
 # One reverse() for every cell of the page: the shift page's URL with its pk as a field
 # (reverse() per cell was 40 % of building the cells).
 _SHIFT_URL_PK = 2_147_483_647
@@ -267,6 +273,7 @@ def board(request: HttpRequest) -> HttpResponse:
     on_page = (
         shifts.filter(site_id__in=list(shown))
         .select_related("post", "employee")
+        .only(*_CELL_FIELDS, *(f"employee__{name}" for name in _GUARD_FIELDS), "post__name")
         .annotate(clock_in_at=F("attendance__clock_in_at"))
     )
     rules = LabourRules.objects.values("late_after_minutes", "no_show_after_minutes").first()
@@ -283,7 +290,9 @@ def board(request: HttpRequest) -> HttpResponse:
         on_page = on_page.prefetch_related(
             Prefetch(
                 "draft_assignments",
-                queryset=RosterAssignment.objects.filter(run=run).select_related("employee"),
+                queryset=RosterAssignment.objects.filter(run=run)
+                .select_related("employee")
+                .only("shift", "employee", *(f"employee__{name}" for name in _GUARD_FIELDS)),
                 to_attr="drafted",
             )
         )

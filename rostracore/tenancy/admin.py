@@ -37,6 +37,7 @@ How a request is scoped:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 
@@ -234,6 +235,33 @@ class TenantStackedInline(TenantInlineMixin, admin.StackedInline):
 
 
 class _TenantChangeList(ChangeList):
+    # Stands in for the primary key in the change page's URL, reversed once a page.
+    _PK = "RostraCorePrimaryKey"
+
+    def __init__(self, request, *args, **kwargs):
+        super().__init__(request, *args, **kwargs)
+        # Django's items_for_result passes every row's link through add_preserved_filters,
+        # which resolve()s it against every URL pattern to tell a changelist from a change
+        # page, whenever filters are set: a hundred resolves and reverses a page. The rows'
+        # links carry the filters from url_for_result instead (the only reader of
+        # `cl.preserved_filters`: contrib.admin's items_for_result).
+        self.row_filters, self.preserved_filters = self.preserved_filters, ""
+        self._change_url: tuple[str, str] | None = None
+
+    def url_for_result(self, result) -> str:
+        """The row's change page with the changelist's filters to return to: the URL
+        Django builds (reverse, then add_preserved_filters), from one reverse() a page."""
+        if self._change_url is None:
+            url = super().url_for_result(_Sentinel(self.pk_attname, self._PK))
+            prefix, _, suffix = url.partition(self._PK)
+            self._change_url = (prefix, suffix)
+        pk = str(quote(getattr(result, self.pk_attname)))
+        if not _URL_SAFE.fullmatch(pk):  # reverse() would percent-encode it: let it
+            url = super().url_for_result(result)
+        else:
+            url = pk.join(self._change_url)
+        return f"{url}?{self.row_filters}" if self.row_filters else url
+
     def get_filters(self, request):
         specs, has_filters, lookups, duplicates, active = super().get_filters(request)
         if self.date_hierarchy:
@@ -245,6 +273,18 @@ class _TenantChangeList(ChangeList):
                     if key in lookups:
                         lookups[key] = [value.date() for value in lookups[key]]
         return specs, has_filters, lookups, duplicates, active
+
+
+# What reverse() leaves as it is in a path (letters, digits and -._~ of RFC 3986, and the
+# "_" contrib.admin's quote() escapes with).
+_URL_SAFE = re.compile(r"[A-Za-z0-9._~-]+")
+
+
+class _Sentinel:
+    """A row whose primary key is `value`: for reversing a change page's URL once."""
+
+    def __init__(self, attname: str, value: str) -> None:
+        setattr(self, attname, value)
 
 
 class TenantModelAdmin(admin.ModelAdmin):

@@ -5,6 +5,7 @@ Django builds: the row's change page, with the changelist's filters to return to
 import re
 
 import pytest
+from django.contrib import admin
 from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
 from django.contrib.admin.views.main import ChangeList
 from django.urls import reverse
@@ -57,10 +58,10 @@ class _Row:
 
 
 def test_a_key_reverse_would_encode_gets_djangos_own_url():
+    # Only the attributes url_for_result reads: no request, queryset or organization needed.
     changelist = _TenantChangeList.__new__(_TenantChangeList)
     changelist.pk_attname, changelist.row_filters, changelist._change_url = "id", "", None
-    changelist.opts = Shift._meta
-    changelist.model_admin = type("Admin", (), {"admin_site": type("S", (), {"name": "admin"})})
+    changelist.opts, changelist.model_admin = Shift._meta, admin.site._registry[Shift]
     for pk in ["7", "a b/c?d", "é_1"]:
         assert changelist.url_for_result(_Row(pk)) == ChangeList.url_for_result(
             changelist, _Row(pk)

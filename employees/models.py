@@ -185,8 +185,8 @@ class Employee(TenantModel):
                 fields=["org", "assigned_client", "last_name", "first_name", "id"],
                 name="employees_org_client_name_idx",
             ),
-            # The admin's date hierarchy on hire dates (first and last date, then one EXISTS
-            # per year or month: tenancy_admin.bounded_date_hierarchy), unfiltered, with the
+            # The admin's date hierarchy on hire dates (first and last date, then one ordered
+            # probe per year or month: tenancy_admin.bounded_date_hierarchy), unfiltered, with the
             # flex-pool or a client filter, and platform staff's (every organization).
             models.Index(fields=["org", "hire_date"], name="employees_org_hired_idx"),
             models.Index(fields=["hire_date"], name="employees_hired_idx"),  # platform staff

@@ -233,10 +233,10 @@ def _cell_html(cell: _Cell, start: dt.datetime, end: dt.datetime, url: str) -> S
     )
 
 
-def _rows(site: Site, cells: list[_Cell], days: list[dt.date], tz) -> _SiteRows:
-    """One row per post of the site (shifts without a post last), one column per day."""
+def _rows(site: Site, cells: list[_Cell], days: list[dt.date], tz, url: str) -> _SiteRows:
+    """One row per post of the site (shifts without a post last), one column per day;
+    `url` is `_shift_url_pattern()`."""
     by_post: dict[tuple, dict[dt.date, list[SafeString]]] = defaultdict(lambda: defaultdict(list))
-    url = _shift_url_pattern()
     for cell in cells:
         post = cell.shift.post
         key = (0, post.name, post.pk) if post else (1, "Other shifts", 0)
@@ -304,7 +304,8 @@ def board(request: HttpRequest) -> HttpResponse:
             guard, drafted = assignment.employee, assignment.employee_id != shift.employee_id
         flag, css = _attendance_flag(shift, now, late, no_show)
         cells[shift.site_id].append(_Cell(shift, guard, drafted, shift.is_changed, flag, css))
-    table = [_rows(site, cells[pk], days, tz) for pk, site in shown.items()]
+    url = _shift_url_pattern()
+    table = [_rows(site, cells[pk], days, tz, url) for pk, site in shown.items()]
 
     previous, following = neighbour_weeks(week)
     changes = changed_shifts(start=start, end=end).order_by()[: CHANGES_CAP + 1].count()

@@ -175,11 +175,12 @@ class RosterState:
 def qualified_guards(problem: Problem, shift: Shift, cache: dict) -> list[Guard]:
     """Guards qualified for `shift`, in static preference order (tier, scarcity, id).
 
-    Cached in two levels: who qualifies depends on grade, arms, induction site and date; the
-    order also on the client. Absences are checked per shift, only for guards who have any.
+    Cached in two levels: who qualifies depends on grade, arms, induction site, date and kind
+    (a contract may allow no shift of a kind); the order also on the client. Absences are
+    checked per shift, only for guards who have any.
     """
     site = shift.site if shift.induction else None
-    qual_key = (shift.grade, shift.armed, site, shift.end_day)
+    qual_key = (shift.grade, shift.armed, site, shift.end_day, shift.kind)
     qualified = cache.get(qual_key)
     if qualified is None:
         probe = Shift(
@@ -194,6 +195,7 @@ def qualified_guards(problem: Problem, shift: Shift, cache: dict) -> list[Guard]
             grade=shift.grade,
             armed=shift.armed,
             induction=shift.induction,
+            kind=shift.kind,
         )
         qualified = [g for g in problem.guards if is_qualified(g, probe)]
         cache[qual_key] = qualified

@@ -756,14 +756,21 @@ class WeekModel:
         return roster
 
     def solve(
-        self, objective: cp_model.LinearExpr, limit: float, budget: Budget
+        self,
+        objective: cp_model.LinearExpr,
+        limit: float,
+        budget: Budget,
+        fixed_search: bool = False,
     ) -> tuple[Roster | None, float | None, float | None, str]:
         """Minimise `objective` within `limit` (on `budget`'s clock): the week's roster (None
-        when no solution was found), CP-SAT's objective value and bound, and its status."""
+        when no solution was found), CP-SAT's objective value and bound, and its status.
+        `fixed_search`: follow the model's decision strategy only."""
         self.model.clear_objective()
         self.model.minimize(objective)
         solver = cp_model.CpSolver()
         budget.configure(solver, max(0.2, limit))
+        if fixed_search:
+            solver.parameters.search_branching = cp_model.FIXED_SEARCH
         status = solver.solve(self.model)
         budget.charge(solver)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):

@@ -181,6 +181,22 @@ def test_contract_max_minutes_and_max_shifts_of_a_kind():
     assert "contract's night shifts" in _open_reasons(problem, roster)
 
 
+def test_a_guard_whose_contract_allows_no_shift_of_a_kind_is_no_candidate_for_it():
+    # Who qualifies was cached per day without the kind: the day shift's guards stood for the
+    # night shift too, so a days-only guard was a candidate (held off by a constraint only)
+    # and took a place among the few candidates a big model keeps per shift.
+    from scheduling.solver.greedy import qualified_guards
+
+    days_only = Guard(1, "C", contract=Contract(max_shifts=(("night", 0),)))
+    anyone = Guard(2, "C")
+    day, night = _shift(1, 0), _shift(2, 0, "night")
+    problem = _problem([day, night], guards=[days_only, anyone])
+    cache: dict = {}
+    assert [g.id for g in qualified_guards(problem, day, cache)] == [1, 2]
+    assert [g.id for g in qualified_guards(problem, night, cache)] == [2]
+    assert [g.id for g in qualified_guards(problem, night, {})] == [2]
+
+
 def test_contract_min_minutes_fills_optional_slots_at_their_price():
     # Optional slots (over-cover) cost a point each when filled; the contract's minimum
     # makes the guard take two of them anyway.

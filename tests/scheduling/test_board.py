@@ -10,6 +10,7 @@ from django.contrib.staticfiles import finders
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from rostracore.tenancy.context import use_org
 from scheduling.board import SITES_PER_PAGE
@@ -237,7 +238,8 @@ def test_week_links_and_window_edges(client, manager_a, two_orgs):
     # At the edge of the ±5-year window there is no link past it.
     from scheduling.forms import date_window
 
-    first, last = date_window()
+    with timezone.override(a["org"].timezone):  # the window is the organization's today
+        first, last = date_window()
     assert 'rel="prev"' not in _board(client, week=first.isoformat())
     assert 'rel="next"' not in _board(client, week=last.isoformat())
 

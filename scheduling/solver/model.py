@@ -761,16 +761,19 @@ class WeekModel:
         limit: float,
         budget: Budget,
         fixed_search: bool = False,
+        local_search: bool = False,
     ) -> tuple[Roster | None, float | None, float | None, str]:
         """Minimise `objective` within `limit` (on `budget`'s clock): the week's roster (None
         when no solution was found), CP-SAT's objective value and bound, and its status.
-        `fixed_search`: follow the model's decision strategy only."""
+        `fixed_search`: follow the model's decision strategy only; `local_search`: CP-SAT's
+        local search only (feasibility jump, violation search), no tree search."""
         self.model.clear_objective()
         self.model.minimize(objective)
         solver = cp_model.CpSolver()
         budget.configure(solver, max(0.2, limit))
         if fixed_search:
             solver.parameters.search_branching = cp_model.FIXED_SEARCH
+        solver.parameters.use_ls_only = local_search
         status = solver.solve(self.model)
         budget.charge(solver)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):

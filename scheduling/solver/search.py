@@ -289,6 +289,7 @@ START_FREE = 0.3  # share of the decisions a neighbourhood frees at first (then 
 
 
 SEED_BY_GUARD_SHARE = 0.2  # ... or, when the greedy breaks a rule, guard by guard first
+FIXED_SEARCH_SECONDS = 3.0  # at least this long for one guard's first roster
 
 
 def seed_by_guard(
@@ -341,20 +342,31 @@ def seed_by_guard(
         if problem.rules.weekly_rest_minutes:
             model.add_weekly_rest({guard.id})
         share = (limit - (alone_budget.elapsed() - began)) / (len(guards) - index)
+        started = alone_budget.elapsed()
+        # First any roster that keeps the guard's rules, by a fixed search that takes shifts
+        # day by day: CP-SAT's default search tries "off" first and, over a long period,
+        # keeps failing the contract's minimum minutes (Curtois 22: no roster in a second
+        # for nearly every guard, where this finds one in half a second).
+        works = list(model.works.values())
+        model.model.add_decision_strategy(works, cp_model.CHOOSE_FIRST, cp_model.SELECT_MAX_VALUE)
         part, _value, _bound, _status = model.solve(
-            model.weighted_objective(), max(0.5, share), alone_budget
+            0, max(FIXED_SEARCH_SECONDS, share), alone_budget, fixed_search=True
         )
+        model.model.proto.search_strategy.clear()
         if part is None:
-            # No roster in its share: any that keeps the guard's rules, by a fixed search that
-            # takes shifts day by day. CP-SAT's default search tries "off" first and, over a
-            # long period, keeps failing the contract's minimum minutes; this one finds a
-            # roster in about a second where the default found none in ten (Curtois 22).
-            model.model.add_decision_strategy(
-                list(model.works.values()), cp_model.CHOOSE_FIRST, cp_model.SELECT_MAX_VALUE
-            )
+            # The fixed search can thrash (a late dead end undone day by day): local search.
             part, _value, _bound, _status = model.solve(
-                0, max(1.0, share), alone_budget, fixed_search=True
+                0, max(FIXED_SEARCH_SECONDS, share), alone_budget, local_search=True
             )
+        # Then the best for the goals in what is left of the share, from that roster.
+        if part is not None:
+            model.hint(part)
+        left = share - (alone_budget.elapsed() - started)
+        if part is None or left > 0.2:
+            better, _value, _bound, _status = model.solve(
+                model.weighted_objective(), max(0.2, left), alone_budget
+            )
+            part = better or part
         for shift_id, other in (part or {}).items():
             if other is not None:
                 roster[shift_id] = other

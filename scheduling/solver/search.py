@@ -295,8 +295,9 @@ FIXED_SEARCH_SECONDS = 3.0  # at least this long for one guard's first roster
 def seed_by_guard(
     problem: Problem, decided: Roster, weeks: set[int], limit: float, budget: Budget
 ) -> Roster:
-    """A roster built one guard at a time: each guard's whole period solved exactly (every
-    rule of theirs, the slots the guards before took fixed), for the goals as they stand.
+    """A roster built one guard at a time: each guard's whole period, every rule of theirs
+    kept and the slots the guards before took fixed; first any roster (a fixed search, local
+    search where it thrashes), then the best for the goals as they stand from it.
 
     The greedy leaves minimum-type rules (contract minutes, shortest stretches) to CP-SAT,
     and on a big period CP-SAT may find no roster at all within the limit; the rules are

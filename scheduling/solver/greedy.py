@@ -43,6 +43,7 @@ class GuardState:
         "period_minutes",
         "posts",
         "week_minutes",
+        "worked_weekends",
     )
 
     def __init__(self) -> None:
@@ -53,6 +54,7 @@ class GuardState:
         self.kinds_on: dict[int, set[str]] = defaultdict(set)  # day -> kinds started on it
         self.period_minutes = 0  # in-range shifts only
         self.kind_count: dict[str, int] = defaultdict(int)  # in-range shifts only
+        self.worked_weekends: set[int] = set()  # the Mondays of the weekends worked
 
     def add(self, shift: Shift) -> None:
         insort(self.busy, (shift.start, shift.end))
@@ -61,6 +63,9 @@ class GuardState:
         if shift.post is not None:
             self.posts.add(shift.post)
         self.kinds_on[shift.day].add(shift.kind)
+        weekend = weekend_of(shift.day)
+        if weekend is not None:
+            self.worked_weekends.add(weekend)
         if shift.in_range:
             self.period_minutes += shift.minutes
             self.kind_count[shift.kind] += 1
@@ -73,13 +78,6 @@ class GuardState:
         while after in self.kinds_on and counts(self.kinds_on[after]):
             length, after = length + 1, after + 1
         return length
-
-    def weekends(self) -> set[int]:
-        return {
-            weekend
-            for day, kinds in self.kinds_on.items()
-            if kinds and (weekend := weekend_of(day)) is not None
-        }
 
 
 class RosterState:
@@ -156,7 +154,7 @@ class RosterState:
             return False
         weekend = weekend_of(shift.day)
         if limits.max_weekends is not None and weekend is not None and shift.in_range:
-            worked = state.weekends()
+            worked = state.worked_weekends
             if weekend not in worked and len(worked) + 1 > limits.max_weekends:
                 return False
         return True
@@ -206,11 +204,7 @@ def qualified_guards(problem: Problem, shift: Shift, cache: dict) -> list[Guard]
         absent = [g for g in ordered if g.absences]
         cache[key] = ordered = (ordered, absent)
     guards, absent = ordered
-    away = {
-        guard.id
-        for guard in absent
-        if any(leave < shift.end and shift.start < back for leave, back in guard.absences)
-    }
+    away = {guard.id for guard in absent if guard.away(shift.start, shift.end)}
     return [guard for guard in guards if guard.id not in away] if away else guards
 
 

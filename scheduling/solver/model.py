@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import time
 from bisect import bisect_left, bisect_right
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
@@ -52,6 +52,7 @@ from scheduling.solver.problem import (
 # points x 60 with minutes as integers.
 SCALE = HOUR
 MAX_PAIRS_PER_WEEK = 4_000  # above this: neighbourhoods, and fewer candidates per shift
+MAX_PAIRS_PER_PERIOD = 150_000  # above this the period model keeps a few candidates a shift
 SCARCE = 40  # shifts with at most this many candidate guards keep them all
 RANDOM_SEED = 7
 PORTFOLIO_WORKERS = 8  # CP-SAT strategies for a whole-period model, however many cores
@@ -144,6 +145,7 @@ class WeekModel:
         prune: bool = True,
     ) -> None:
         self.problem, self.rules = problem, problem.rules
+        self.period_rules = period_rules
         self.weeks = {week} if isinstance(week, int) else set(week)
         self.week = min(self.weeks) if self.weeks else 0
         slots = [
@@ -243,27 +245,66 @@ class WeekModel:
     ) -> dict[int, list[int]]:
         """In a big model, shifts few guards can work keep them all (that is where open shifts
         are); the others keep a handful of natural candidates (own client's guards, flex,
-        others, spread per post) plus the hint's guard."""
+        others, spread per post), never fewer than the group needs filled, plus the hint's guard.
+
+        A period model states minimums (contract minutes, shortest stretches) that every guard
+        must be able to meet, so there a handful a shift are taken day by day from the guards
+        kept least that day and then over the period: every guard keeps some shifts every day
+        (stable per post, a guard could keep too few to meet their minimums, and the model was
+        infeasible: Curtois 15, 23 and 24)."""
         pairs = sum(len(guards) for guards in candidates.values())
-        if pairs <= MAX_PAIRS_PER_WEEK:
+        cap = MAX_PAIRS_PER_PERIOD if self.period_rules else MAX_PAIRS_PER_WEEK
+        if pairs <= cap:
             return candidates
-        keep_count = max(6, MAX_PAIRS_PER_WEEK // (4 * len(self.shifts)))
+        if self.period_rules:
+            keep_count = max(6, cap // len(self.shifts))
+        else:
+            keep_count = max(6, cap // (4 * len(self.shifts)))
         guard_by_id = self.problem.guard_by_id
-        kept: dict[int, list[int]] = {}
+        on_day: Counter[tuple[int, int]] = Counter()  # (guard, day): shifts kept
+        overall: Counter[int] = Counter()
+        of_kind: Counter[tuple[int, str]] = Counter()  # (guard, kind): shifts kept
+        options: Counter[tuple[int, int]] = Counter()  # (guard, day): shifts it may work
         for shift in self.shifts:
+            for guard in candidates[shift.id]:
+                options[guard, shift.day] += 1
+        kept: dict[int, list[int]] = {}
+        for shift in sorted(self.shifts, key=lambda s: (s.day, s.start, s.id)):
             guards = candidates[shift.id]
-            if len(guards) > SCARCE:
-                keep = sorted(
-                    guards,
-                    key=lambda guard, shift=shift: (
-                        preference_tier(guard_by_id[guard], shift),
-                        _spread(guard, shift.post),
-                    ),
-                )[:keep_count]
+            needed = sum(1 for s in self.members[shift.id] if self.problem.open_weight(s) > 0)
+            keep_here = max(keep_count, needed)
+            if len(guards) > max(SCARCE, keep_here):
+                if self.period_rules:
+                    day = shift.day
+
+                    def order(guard: int, shift: Shift = shift, day: int = day) -> tuple:
+                        return (
+                            preference_tier(guard_by_id[guard], shift),
+                            on_day[guard, day] > 0,
+                            of_kind[guard, shift.kind] > 0,
+                            options[guard, day],
+                            on_day[guard, day],
+                            of_kind[guard, shift.kind],
+                            overall[guard],
+                            _spread(guard, shift.post),
+                        )
+                else:
+
+                    def order(guard: int, shift: Shift = shift) -> tuple:
+                        return (
+                            preference_tier(guard_by_id[guard], shift),
+                            _spread(guard, shift.post),
+                        )
+
+                keep = sorted(guards, key=order)[:keep_here]
                 hinted = hint.get(shift.id)
                 if hinted in guards and hinted not in keep:
                     keep.append(hinted)
                 guards = keep
+            for guard in guards:
+                on_day[guard, shift.day] += 1
+                of_kind[guard, shift.kind] += 1
+                overall[guard] += 1
             kept[shift.id] = guards
         return kept
 

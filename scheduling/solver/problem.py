@@ -11,8 +11,10 @@ timezone (date ordinals of the local start date and of its ISO week's Monday).
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_left
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 
 HOUR = 60  # times and durations are in minutes
 
@@ -79,7 +81,11 @@ class Contract:
     max_weekends: int | None = None
 
     def max_shifts_of(self, kind: str) -> int | None:
-        return dict(self.max_shifts).get(kind)
+        return self._max_shifts.get(kind)
+
+    @cached_property
+    def _max_shifts(self) -> dict[str, int]:
+        return dict(self.max_shifts)
 
 
 @dataclass(frozen=True)
@@ -125,9 +131,25 @@ class Guard:
     unavailable: tuple[tuple[int, int, str], ...] = ()
     contract: Contract | None = None
 
+    def __post_init__(self) -> None:
+        # `away` by bisection: the spans' starts in order, and how far the spans up to each
+        # one reach (a benchmark guard has a span a day off; the greedy asks per shift).
+        spans = sorted(self.absences)
+        reach, furthest = [], None
+        for _start, end in spans:
+            furthest = end if furthest is None else max(furthest, end)
+            reach.append(furthest)
+        object.__setattr__(self, "_away_starts", [start for start, _end in spans])
+        object.__setattr__(self, "_away_reach", reach)
+
     @property
     def is_flex(self) -> bool:
         return self.client is None
+
+    def away(self, start: int, end: int) -> bool:
+        """Absent at some time in [start, end)."""
+        before = bisect_left(self._away_starts, end)  # the spans starting before `end`
+        return before > 0 and self._away_reach[before - 1] > start
 
 
 @dataclass(frozen=True)
@@ -245,7 +267,7 @@ def is_qualified(guard: Guard, shift: Shift) -> bool:
         return False
     if guard.contract is not None and guard.contract.max_shifts_of(shift.kind) == 0:
         return False
-    return all(not (away < shift.end and shift.start < back) for away, back in guard.absences)
+    return not guard.away(shift.start, shift.end)
 
 
 def preference_tier(guard: Guard, shift: Shift) -> int:

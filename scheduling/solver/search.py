@@ -23,6 +23,7 @@ from ortools.sat.python import cp_model
 from scheduling.solver.checker import check
 from scheduling.solver.greedy import greedy, qualified_guards
 from scheduling.solver.model import (
+    MAX_PAIRS_PER_PERIOD,
     MAX_PAIRS_PER_WEEK,
     RANDOM_SEED,
     SCALE,
@@ -280,7 +281,6 @@ def _longest_rest(fixed: list[tuple[int, int]], shifts: list[Shift], window: Wee
 
 # --- the whole period at once ---------------------------------------------------------------
 
-MAX_PAIRS_PER_PERIOD = 150_000  # above this the period model keeps a few candidates a shift
 SEED_SHARE = 0.05  # of the time: local search for a first roster that keeps every rule
 FIRST_SHARE = 0.7  # ... then CP-SAT on the whole period, for a better one and a bound
 LAST_SHARE = 0.15  # ... and at the end, from the best roster, to tighten the bound
@@ -293,7 +293,12 @@ FIXED_SEARCH_SECONDS = 3.0  # at least this long for one guard's first roster
 
 
 def seed_by_guard(
-    problem: Problem, decided: Roster, weeks: set[int], limit: float, budget: Budget
+    problem: Problem,
+    decided: Roster,
+    weeks: set[int],
+    limit: float,
+    budget: Budget,
+    within: dict[int, set[int]] | None = None,
 ) -> Roster:
     """A roster built one guard at a time: each guard's whole period, every rule of theirs
     kept and the slots the guards before took fixed; first any roster (a fixed search, local
@@ -302,7 +307,10 @@ def seed_by_guard(
     The greedy leaves minimum-type rules (contract minutes, shortest stretches) to CP-SAT,
     and on a big period CP-SAT may find no roster at all within the limit; the rules are
     each about one guard, so one guard's model is small and nearly always solved at once. A
-    guard whose model has no solution gets nothing (the whole model then settles it)."""
+    guard whose model has no solution gets nothing (the whole model then settles it), and so
+    do the guards not reached within `limit` (Curtois 24: 150 guards, 2 s a guard).
+    `within`: per guard, the groups (their lead slots) it may take, those a pruned model
+    kept: the roster is then one of that model's, and each guard's model a fraction."""
     began = budget.elapsed()
     roster: Roster = {}
     guards = sorted(problem.guards, key=lambda guard: guard.id)
@@ -324,8 +332,13 @@ def seed_by_guard(
         workers=1, deterministic=budget.deterministic, spent=budget.spent, started=budget.started
     )
     for index, guard in enumerate(guards):
+        remaining = limit - (alone_budget.elapsed() - began)
+        if remaining <= 0:
+            break  # the guards not reached get nothing: the whole model settles them
         free = [
-            next((s for s in members if s.id not in roster), None) for members in groups.values()
+            next((s for s in members if s.id not in roster), None)
+            for members in groups.values()
+            if within is None or members[0].id in within.get(guard.id, ())
         ]
         own = own_shifts.get(guard.id, [])
         alone = Problem(
@@ -343,6 +356,7 @@ def seed_by_guard(
         if problem.rules.weekly_rest_minutes:
             model.add_weekly_rest({guard.id})
         share = (limit - (alone_budget.elapsed() - began)) / (len(guards) - index)
+        first = min(max(FIXED_SEARCH_SECONDS, share), max(0.2, remaining))
         started = alone_budget.elapsed()
         # First any roster that keeps the guard's rules, by a fixed search that takes shifts
         # day by day: CP-SAT's default search tries "off" first and, over a long period,
@@ -350,15 +364,11 @@ def seed_by_guard(
         # for nearly every guard, where this finds one in half a second).
         works = list(model.works.values())
         model.model.add_decision_strategy(works, cp_model.CHOOSE_FIRST, cp_model.SELECT_MAX_VALUE)
-        part, _value, _bound, _status = model.solve(
-            0, max(FIXED_SEARCH_SECONDS, share), alone_budget, fixed_search=True
-        )
+        part, _value, _bound, _status = model.solve(0, first, alone_budget, fixed_search=True)
         model.model.proto.search_strategy.clear()
         if part is None:
             # The fixed search can thrash (a late dead end undone day by day): local search.
-            part, _value, _bound, _status = model.solve(
-                0, max(FIXED_SEARCH_SECONDS, share), alone_budget, local_search=True
-            )
+            part, _value, _bound, _status = model.solve(0, first, alone_budget, local_search=True)
         # Then the best for the goals in what is left of the share, from that roster.
         if part is not None:
             model.hint(part)
@@ -447,6 +457,7 @@ def solve_period(
     best_values: list[int] | None = None
     best = float("inf")
     bound = 0.0
+    seed_hinted = False
     # The greedy leaves the minimum-type rules to CP-SAT, and CP-SAT's tree search can take
     # long to find any roster that keeps them: local search (feasibility jump) first.
     status, solver = run(cp, limit * SEED_SHARE, local_search=True)
@@ -455,7 +466,12 @@ def solve_period(
     else:
         # No roster yet: build one a guard at a time (every rule but cover is one guard's),
         # then its every variable from the whole model with the decisions fixed.
-        seeded = seed_by_guard(problem, decided, weeks, limit * SEED_BY_GUARD_SHARE, budget)
+        within = None
+        if prune:
+            within = defaultdict(set)
+            for guard, lead in model.works:
+                within[guard].add(lead)
+        seeded = seed_by_guard(problem, decided, weeks, limit * SEED_BY_GUARD_SHARE, budget, within)
         if not check(problem, {**decided, **seeded}):
             fixed_model = cp.clone()
             chosen = model.chosen(seeded)
@@ -465,11 +481,17 @@ def solve_period(
             if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
                 best_values, best = list(solver.response_proto.solution), solver.objective_value
                 result.roster = {**result.roster, **seeded}
+        elif seeded:
+            # The guards reached in time have rosters that keep their rules: a start.
+            model.hint(seeded)
+            seed_hinted = True
     if best_values is not None:
         hint_values(cp, best_values)
-    elif check(problem, {**hint, **decided}):
+    elif not seed_hinted and check(problem, {**hint, **decided}):
         cp.clear_hints()  # a hint that breaks a rule only misleads the first search
-    status, solver = run(cp, left() * FIRST_SHARE / (1 - SEED_SHARE))
+    # Without a roster the neighbourhoods have nothing to start from: all the time left.
+    first = left() if best_values is None else left() * FIRST_SHARE / (1 - SEED_SHARE)
+    status, solver = run(cp, first)
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         if solver.objective_value < best:
             best_values, best = list(solver.response_proto.solution), solver.objective_value

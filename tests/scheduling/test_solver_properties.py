@@ -60,6 +60,21 @@ def _with_fixed(problem, count):
     return dataclasses.replace(problem, shifts=shifts)
 
 
+spans = st.lists(st.tuples(st.integers(0, 200), st.integers(1, 60)), max_size=8).map(
+    lambda pairs: tuple((start, start + length) for start, length in pairs)
+)
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(spans, st.integers(0, 260), st.integers(1, 40))
+def test_a_guard_is_away_exactly_when_an_absence_overlaps(absences, start, length):
+    # `Guard.away` bisects (the greedy asks it for every shift and candidate); spans may
+    # overlap and come in any order.
+    guard = Guard(id=1, grade="E", absences=absences)
+    overlaps = any(leave < start + length and start < back for leave, back in absences)
+    assert guard.away(start, start + length) == overlaps
+
+
 @settings(max_examples=12, deadline=None, derandomize=True)
 @given(instances)
 def test_greedy_rosters_break_no_hard_rule(problem):

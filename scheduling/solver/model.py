@@ -248,10 +248,9 @@ class WeekModel:
         others, spread per post), never fewer than the group needs filled, plus the hint's guard.
 
         A period model states minimums (contract minutes, shortest stretches) that every guard
-        must be able to meet, so there a handful a shift are taken day by day from the guards
-        kept least that day and then over the period: every guard keeps some shifts every day
-        (stable per post, a guard could keep too few to meet their minimums, and the model was
-        infeasible: Curtois 15, 23 and 24)."""
+        must be able to meet, so there the handful is taken day by day, balanced: every guard
+        keeps a shift on every day it can work. (Stable per post, some guards kept too few to
+        meet their minimums, and the model was infeasible: Curtois 15, 23 and 24.)"""
         pairs = sum(len(guards) for guards in candidates.values())
         cap = MAX_PAIRS_PER_PERIOD if self.period_rules else MAX_PAIRS_PER_WEEK
         if pairs <= cap:
@@ -275,16 +274,17 @@ class WeekModel:
             keep_here = max(keep_count, needed)
             if len(guards) > max(SCARCE, keep_here):
                 if self.period_rules:
-                    day = shift.day
-
-                    def order(guard: int, shift: Shift = shift, day: int = day) -> tuple:
+                    # First who has nothing kept that day, then nothing of that kind, then
+                    # who can work least else that day; the least kept; spread per post.
+                    def order(guard: int, shift: Shift = shift) -> tuple:
+                        day, kind = shift.day, shift.kind
                         return (
                             preference_tier(guard_by_id[guard], shift),
                             on_day[guard, day] > 0,
-                            of_kind[guard, shift.kind] > 0,
+                            of_kind[guard, kind] > 0,
                             options[guard, day],
                             on_day[guard, day],
-                            of_kind[guard, shift.kind],
+                            of_kind[guard, kind],
                             overall[guard],
                             _spread(guard, shift.post),
                         )

@@ -299,6 +299,7 @@ def seed_by_guard(
     limit: float,
     budget: Budget,
     within: dict[int, set[int]] | None = None,
+    stop: float | None = None,
 ) -> Roster:
     """A roster built one guard at a time: each guard's whole period, every rule of theirs
     kept and the slots the guards before took fixed; first any roster (a fixed search, local
@@ -308,10 +309,13 @@ def seed_by_guard(
     and on a big period CP-SAT may find no roster at all within the limit; the rules are
     each about one guard, so one guard's model is small and nearly always solved at once. A
     guard whose model has no solution gets nothing (the whole model then settles it), and so
-    do the guards not reached within `limit` (Curtois 24: 150 guards, 2 s a guard).
+    do the guards not reached by `stop` (Curtois 24: 150 guards, 2 s a guard). `limit` is
+    the share the guards split; past it the guards left get their first roster only, until
+    `stop` (by default the limit; Curtois 22's 50 guards need more than their share).
     `within`: per guard, the groups (their lead slots) it may take, those a pruned model
     kept: the roster is then one of that model's, and each guard's model a fraction."""
     began = budget.elapsed()
+    stop = limit if stop is None else max(limit, stop)
     roster: Roster = {}
     guards = sorted(problem.guards, key=lambda guard: guard.id)
     # Each group of interchangeable slots, most gainful first (as the model orders them):
@@ -332,7 +336,7 @@ def seed_by_guard(
         workers=1, deterministic=budget.deterministic, spent=budget.spent, started=budget.started
     )
     for index, guard in enumerate(guards):
-        remaining = limit - (alone_budget.elapsed() - began)
+        remaining = stop - (alone_budget.elapsed() - began)
         if remaining <= 0:
             break  # the guards not reached get nothing: the whole model settles them
         free = [
@@ -355,7 +359,7 @@ def seed_by_guard(
             continue
         if problem.rules.weekly_rest_minutes:
             model.add_weekly_rest({guard.id})
-        share = (limit - (alone_budget.elapsed() - began)) / (len(guards) - index)
+        share = max(0.0, limit - (alone_budget.elapsed() - began)) / (len(guards) - index)
         first = min(max(FIXED_SEARCH_SECONDS, share), max(0.2, remaining))
         started = alone_budget.elapsed()
         # First any roster that keeps the guard's rules, by a fixed search that takes shifts
@@ -471,7 +475,16 @@ def solve_period(
             within = defaultdict(set)
             for guard, lead in model.works:
                 within[guard].add(lead)
-        seeded = seed_by_guard(problem, decided, weeks, limit * SEED_BY_GUARD_SHARE, budget, within)
+        # Past its share the seed may run on, keeping time for the solves after it.
+        seeded = seed_by_guard(
+            problem,
+            decided,
+            weeks,
+            limit * SEED_BY_GUARD_SHARE,
+            budget,
+            within,
+            stop=left() - 2 * limit * SEED_SHARE,
+        )
         if not check(problem, {**decided, **seeded}):
             fixed_model = cp.clone()
             chosen = model.chosen(seeded)

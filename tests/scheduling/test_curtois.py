@@ -204,6 +204,15 @@ def test_a_roster_built_one_guard_at_a_time_stops_at_its_time_limit(monkeypatch)
     assert len(set(solved)) < len(problem.guards)
     assert {guard for guard in roster.values() if guard is not None} <= set(solved)
 
+    # Past its share it may run on to `stop`, the guards left getting their first roster only
+    # (Curtois 22: 50 guards need more than their share, and the seed is its only roster).
+    reached = len(set(solved))
+    solved.clear()
+    budget = Budget(workers=1, deterministic=True)
+    seed_by_guard(problem, {}, weeks, 2.5, budget, stop=5.5)
+    assert 5.5 <= budget.spent <= 5.5 + 2
+    assert reached < len(set(solved)) < len(problem.guards)
+
 
 @pytest.mark.parametrize(
     ("failing", "pattern"),

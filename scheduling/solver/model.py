@@ -264,11 +264,14 @@ class WeekModel:
         overall: Counter[int] = Counter()
         of_kind: Counter[tuple[int, str]] = Counter()  # (guard, kind): shifts kept
         options: Counter[tuple[int, int]] = Counter()  # (guard, day): shifts it may work
-        for shift in self.shifts:
-            for guard in candidates[shift.id]:
-                options[guard, shift.day] += 1
+        shifts = self.shifts
+        if self.period_rules:
+            for shift in shifts:
+                for guard in candidates[shift.id]:
+                    options[guard, shift.day] += 1
+            shifts = sorted(shifts, key=lambda s: (s.day, s.start, s.id))
         kept: dict[int, list[int]] = {}
-        for shift in sorted(self.shifts, key=lambda s: (s.day, s.start, s.id)):
+        for shift in shifts:
             guards = candidates[shift.id]
             needed = sum(1 for s in self.members[shift.id] if self.problem.open_weight(s) > 0)
             keep_here = max(keep_count, needed)
@@ -301,10 +304,11 @@ class WeekModel:
                 if hinted in guards and hinted not in keep:
                     keep.append(hinted)
                 guards = keep
-            for guard in guards:
-                on_day[guard, shift.day] += 1
-                of_kind[guard, shift.kind] += 1
-                overall[guard] += 1
+            if self.period_rules:
+                for guard in guards:
+                    on_day[guard, shift.day] += 1
+                    of_kind[guard, shift.kind] += 1
+                    overall[guard] += 1
             kept[shift.id] = guards
         return kept
 

@@ -245,7 +245,7 @@ class WeekModel:
     ) -> dict[int, list[int]]:
         """In a big model, shifts few guards can work keep them all (that is where open shifts
         are); the others keep a handful of natural candidates (own client's guards, flex,
-        others, spread per post), never fewer than the group needs filled, plus the hint's guard.
+        others, spread per post), never fewer than the group needs filled, plus the hint's guards.
 
         A period model states minimums (contract minutes, shortest stretches) that every guard
         must be able to meet, so there the handful is taken day by day, balanced: every guard
@@ -300,9 +300,10 @@ class WeekModel:
                         )
 
                 keep = sorted(guards, key=order)[:keep_here]
-                hinted = hint.get(shift.id)
-                if hinted in guards and hinted not in keep:
-                    keep.append(hinted)
+                for member in self.members[shift.id]:  # the hint's guard of every slot
+                    hinted = hint.get(member.id)
+                    if hinted in guards and hinted not in keep:
+                        keep.append(hinted)
                 guards = keep
             if self.period_rules:
                 for guard in guards:

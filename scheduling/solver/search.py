@@ -31,7 +31,7 @@ from scheduling.solver.model import (
     WeekModel,
     group_key,
 )
-from scheduling.solver.problem import Problem, Roster, Shift, Week, max_free_gap
+from scheduling.solver.problem import Guard, Problem, Roster, Shift, Week, max_free_gap
 
 HELPERS = 40  # guards freed per large-neighbourhood step
 
@@ -312,8 +312,9 @@ def seed_by_guard(
     do the guards not reached by `stop` (Curtois 24: 150 guards, 2 s a guard). `limit` is
     the share the guards split; past it the guards left get their first roster only, until
     `stop` (by default the limit; Curtois 22's 50 guards need more than their share).
-    `within`: per guard, the groups (their lead slots) it may take, those a pruned model
-    kept: the roster is then one of that model's, and each guard's model a fraction."""
+    `within`: per guard, the groups (their lead slots) a pruned model kept, tried first: each
+    guard's model is then a fraction. A guard whose kept groups admit no roster gets one from
+    all its groups, outside that model (`solve_period` then widens it)."""
     began = budget.elapsed()
     stop = limit if stop is None else max(limit, stop)
     roster: Roster = {}
@@ -336,43 +337,37 @@ def seed_by_guard(
         workers=1, deterministic=budget.deterministic, spent=budget.spent, started=budget.started
     )
     for index, guard in enumerate(guards):
-        remaining = stop - (alone_budget.elapsed() - began)
-        if remaining <= 0:
+        if stop - (alone_budget.elapsed() - began) <= 0:
             break  # the guards not reached get nothing: the whole model settles them
-        free = [
-            next((s for s in members if s.id not in roster), None)
+        # Per group (its lead's id): the first slot the guards before left free.
+        free = {
+            members[0].id: slot
             for members in groups.values()
-            if within is None or members[0].id in within.get(guard.id, ())
-        ]
-        own = own_shifts.get(guard.id, [])
-        alone = Problem(
-            guards=[guard],
-            shifts=own + [s for s in free if s is not None],
-            weeks=problem.weeks,
-            rules=problem.rules,
-            site_names=problem.site_names,
-            requests=[request for request in problem.requests if request.guard == guard.id],
-            horizon=problem.period,
-        )
-        model = WeekModel(alone, weeks, decided, None, group=True, period_rules=True, prune=False)
-        if not model.works:
-            continue
-        if problem.rules.weekly_rest_minutes:
-            model.add_weekly_rest({guard.id})
+            if (slot := next((s for s in members if s.id not in roster), None)) is not None
+        }
+        tries = [list(free.values())]
+        if within is not None:
+            # The model's kept groups first; where they admit no roster (too few to meet
+            # the contract's minimums: Curtois 23, 16 guards of 100), every group, and the
+            # caller widens its model to hold the roster.
+            kept = within.get(guard.id, set())
+            tries.insert(0, [slot for lead, slot in free.items() if lead in kept])
         share = max(0.0, limit - (alone_budget.elapsed() - began)) / (len(guards) - index)
-        first = min(max(FIXED_SEARCH_SECONDS, share), max(0.2, remaining))
         started = alone_budget.elapsed()
-        # First any roster that keeps the guard's rules, by a fixed search that takes shifts
-        # day by day: CP-SAT's default search tries "off" first and, over a long period,
-        # keeps failing the contract's minimum minutes (Curtois 22: no roster in a second
-        # for nearly every guard, where this finds one in half a second).
-        works = list(model.works.values())
-        model.model.add_decision_strategy(works, cp_model.CHOOSE_FIRST, cp_model.SELECT_MAX_VALUE)
-        part, _value, _bound, _status = model.solve(0, first, alone_budget, fixed_search=True)
-        model.model.proto.search_strategy.clear()
-        if part is None:
-            # The fixed search can thrash (a late dead end undone day by day): local search.
-            part, _value, _bound, _status = model.solve(0, first, alone_budget, local_search=True)
+        model = part = None
+        for slots in tries:
+            model = _alone_model(
+                problem, guard, own_shifts.get(guard.id, []) + slots, weeks, decided
+            )
+            if model is None:
+                continue
+            remaining = stop - (alone_budget.elapsed() - began)
+            first = min(max(FIXED_SEARCH_SECONDS, share), max(0.2, remaining))
+            part = _first_roster(model, first, alone_budget)
+            if part is not None:
+                break
+        if model is None:
+            continue
         # Then the best for the goals in what is left of the share, from that roster.
         if part is not None:
             model.hint(part)
@@ -387,6 +382,43 @@ def seed_by_guard(
                 roster[shift_id] = other
     budget.spent = alone_budget.spent
     return roster
+
+
+def _alone_model(
+    problem: Problem, guard: Guard, shifts: list[Shift], weeks: set[int], decided: Roster
+) -> WeekModel | None:
+    """The period model of `guard` alone over `shifts` (its own and the slots it may take),
+    every rule of its stated; None when it has nothing to decide."""
+    alone = Problem(
+        guards=[guard],
+        shifts=shifts,
+        weeks=problem.weeks,
+        rules=problem.rules,
+        site_names=problem.site_names,
+        requests=[request for request in problem.requests if request.guard == guard.id],
+        horizon=problem.period,
+    )
+    model = WeekModel(alone, weeks, decided, None, group=True, period_rules=True, prune=False)
+    if not model.works:
+        return None
+    if problem.rules.weekly_rest_minutes:
+        model.add_weekly_rest({guard.id})
+    return model
+
+
+def _first_roster(model: WeekModel, limit: float, budget: Budget) -> Roster | None:
+    """Any roster of a one-guard model, by a fixed search that takes shifts day by day:
+    CP-SAT's default search tries "off" first and, over a long period, keeps failing the
+    contract's minimum minutes (Curtois 22: no roster in a second for nearly every guard,
+    where this finds one in half a second). Where it thrashes (a late dead end undone day by
+    day), local search; neither when the fixed search proves there is none."""
+    works = list(model.works.values())
+    model.model.add_decision_strategy(works, cp_model.CHOOSE_FIRST, cp_model.SELECT_MAX_VALUE)
+    part, _value, _bound, status = model.solve(0, limit, budget, fixed_search=True)
+    model.model.proto.search_strategy.clear()
+    if part is None and status != "INFEASIBLE":
+        part, _value, _bound, _status = model.solve(0, limit, budget, local_search=True)
+    return part
 
 
 @dataclass
@@ -426,12 +458,17 @@ def solve_period(
     groups = {group_key(shift, True): shift for shift in problem.open_to_fill}
     pairs = sum(len(qualified_guards(problem, shift, cache)) for shift in groups.values())
     prune = pairs > MAX_PAIRS_PER_PERIOD
-    model = WeekModel(problem, weeks, decided, hint, group=True, period_rules=True, prune=prune)
-    if problem.rules.weekly_rest_minutes:
-        model.add_weekly_rest(set(model.shifts_of))
+
+    def build(hint: Roster) -> WeekModel:
+        model = WeekModel(problem, weeks, decided, hint, group=True, period_rules=True, prune=prune)
+        if problem.rules.weekly_rest_minutes:
+            model.add_weekly_rest(set(model.shifts_of))
+        model.model.minimize(model.weighted_objective())
+        model.hint(hint)
+        return model
+
+    model = build(hint)
     cp = model.model
-    cp.minimize(model.weighted_objective())
-    model.hint(hint)
     # `limit` counts from the start of the solve: building the model (seconds on a big
     # period) comes out of it, or a big period would overrun its time limit.
     began = budget.elapsed()
@@ -485,6 +522,12 @@ def solve_period(
             within,
             stop=left() - 2 * limit * SEED_SHARE,
         )
+        taken = {(guard, model.lead_of[slot]) for slot, guard in seeded.items()}
+        if not taken <= model.works.keys():
+            # Some guards' kept groups admitted no roster, so their seed took others: the
+            # model again, keeping the seed's guards (it then holds the seed's roster).
+            model = build(seeded)
+            cp = model.model
         if not check(problem, {**decided, **seeded}):
             fixed_model = cp.clone()
             chosen = model.chosen(seeded)

@@ -256,3 +256,90 @@ def test_a_guard_whose_exact_solve_times_out_still_gets_a_roster_that_keeps_thei
     assert {guard for guard in roster.values() if guard is not None} == {
         guard.id for guard in problem.guards
     }  # every guard got a roster
+
+
+def _period_model(problem, hint=None, prune=True):
+    from scheduling.solver.model import WeekModel
+
+    weeks = {shift.week for shift in problem.open_to_fill}
+    return WeekModel(problem, weeks, {}, hint, group=True, period_rules=True, prune=prune)
+
+
+def test_a_guard_whose_kept_shifts_admit_no_roster_gets_one_from_all_its_shifts():
+    # Curtois 23: the pruned model kept 16 guards of 100 too few shifts to meet their
+    # contract's minimums; kept to those, the seed gave them nothing, and the whole model had
+    # no roster to start from. Here every guard is kept the first day's shifts only.
+    from scheduling.solver.model import Budget
+    from scheduling.solver.search import seed_by_guard
+
+    problem = curtois.to_problem(curtois.read_instance(INSTANCE_1))
+    every = _period_model(problem, prune=False)
+    first_day = min(shift.day for shift in every.shifts)
+    within = {
+        guard.id: {s.id for s in every.shifts if s.day == first_day} for guard in problem.guards
+    }
+    weeks = {shift.week for shift in problem.open_to_fill}
+    roster = seed_by_guard(problem, {}, weeks, 5.0, Budget(workers=1, deterministic=True), within)
+    assert check(problem, roster) == []
+    assert {guard for guard in roster.values() if guard is not None} == {
+        guard.id for guard in problem.guards
+    }  # every guard got a roster, beyond the first day
+    assert any(problem.shift_by_id[slot].day != first_day for slot in roster)
+
+
+def test_a_pruned_period_model_keeps_the_hints_guard_of_every_slot_of_a_group(monkeypatch):
+    # A group of interchangeable slots is one decision per guard; the hint's guards of its
+    # second and later slots were dropped, so a seed's roster was not one of the model's.
+    from scheduling.solver import model as solver_model
+
+    monkeypatch.setattr(solver_model, "MAX_PAIRS_PER_PERIOD", 3_000)
+    monkeypatch.setattr(solver_model, "SCARCE", 10)
+    problem = curtois.to_problem(curtois.read_instance(INSTANCE_15))
+    every = _period_model(problem, prune=False)
+    pruned = _period_model(problem)
+    hint = {}
+    for lead, members in pruned.members.items():
+        dropped = sorted(
+            {g for g, s in every.works if s == lead} - {g for g, s in pruned.works if s == lead}
+        )
+        if len(members) > 1 and dropped:
+            hint[members[1].id] = dropped[0]
+    assert len(hint) > 10
+    model = _period_model(problem, hint)
+    assert {(guard, model.lead_of[slot]) for slot, guard in hint.items()} <= model.works.keys()
+
+
+def test_a_period_whose_pruned_model_has_no_roster_is_widened_around_the_seed(monkeypatch):
+    # Curtois 23 and 24 ended on the greedy roster, which breaks contract minimums: the
+    # pruned model had no roster. Here the pruning keeps one guard two days' shifts only
+    # (unless a hint gives it more), too few for its minimum minutes, so only a model widened
+    # around the seed has a roster.
+    from scheduling.solver import model as solver_model
+    from scheduling.solver import search
+    from scheduling.solver.model import Budget, WeekModel
+
+    problem = curtois.to_problem(curtois.read_instance(INSTANCE_1))
+    starved = min(guard.id for guard in problem.guards)
+    few_candidates = WeekModel._few_candidates
+    kept_days = set()
+
+    def starving(self, candidates, hint):
+        kept = few_candidates(self, candidates, hint)
+        day_of = {lead: self.problem.shift_by_id[lead].day for lead in kept}
+        kept_days.update(sorted({day_of[lead] for lead, gs in kept.items() if starved in gs})[:2])
+        for lead, guards in kept.items():
+            hinted = {hint.get(member.id) for member in self.members[lead]}
+            if day_of[lead] not in kept_days and starved not in hinted:
+                kept[lead] = [guard for guard in guards if guard != starved]
+        return kept
+
+    monkeypatch.setattr(WeekModel, "_few_candidates", starving)
+    monkeypatch.setattr(search, "MAX_PAIRS_PER_PERIOD", 10)
+    monkeypatch.setattr(solver_model, "MAX_PAIRS_PER_PERIOD", 10)
+    result = search.solve_period(problem, {}, {}, 20.0, Budget(workers=1, deterministic=True))
+    assert result.objective is not None
+    assert check(problem, result.roster) == []
+    assert any(
+        guard == starved and problem.shift_by_id[slot].day not in kept_days
+        for slot, guard in result.roster.items()
+    )

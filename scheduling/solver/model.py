@@ -277,16 +277,17 @@ class WeekModel:
             keep_here = max(keep_count, needed)
             if len(guards) > max(SCARCE, keep_here):
                 if self.period_rules:
-                    # First who has nothing kept that day, then nothing of that kind, then
-                    # who can work least else that day; the least kept; spread per post.
+                    # First who has the fewest kept that day (a guard with many options kept
+                    # one a day could not meet its contract: Curtois 24, half the guards),
+                    # then nothing of that kind, who can work least else that day; the least
+                    # kept; spread per post.
                     def order(guard: int, shift: Shift = shift) -> tuple:
                         day, kind = shift.day, shift.kind
                         return (
                             preference_tier(guard_by_id[guard], shift),
-                            on_day[guard, day] > 0,
+                            on_day[guard, day],
                             of_kind[guard, kind] > 0,
                             options[guard, day],
-                            on_day[guard, day],
                             of_kind[guard, kind],
                             overall[guard],
                             _spread(guard, shift.post),

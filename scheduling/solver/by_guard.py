@@ -14,15 +14,17 @@ slots (most gainful first), so a guard joining a group pays exactly the next slo
 
 from __future__ import annotations
 
+import random
 from collections import defaultdict
 
 from ortools.sat.python import cp_model
 
-from scheduling.solver.model import Budget, WeekModel, group_key
+from scheduling.solver.model import RANDOM_SEED, Budget, WeekModel, group_key
 from scheduling.solver.problem import Guard, Problem, Roster, Shift, evaluate
 
 FIXED_SEARCH_SECONDS = 3.0  # at least this long for one guard's first roster
 LEAST_STEP = 0.2  # no guard's solve is given less time than this
+MOST_IN_A_TEAM = 4  # guards solved together at most
 
 
 class _Holdings:
@@ -58,37 +60,43 @@ class _Holdings:
 
     def hold(self, roster: Roster) -> None:
         """Start from `roster` (its slots in the groups)."""
-        leads: dict[int, set[int]] = defaultdict(set)
-        for slot, guard in roster.items():
-            if guard is not None and slot in self.lead_of:
-                leads[guard].add(self.lead_of[slot])
-        for guard, held in leads.items():
-            self.take(guard, held)
+        for guard, leads in self.leads_in(roster).items():
+            self.take(guard, leads)
 
-    def slots_for(self, guard: int, leads=None) -> dict[int, Shift]:
-        """Per group (of `leads`, default all): the slot `guard` would take, the next after
-        the other holders'; groups the others fill are left out. In the period's order (the
-        fixed search takes them in that order: day by day)."""
-        slots = {}
+    def slots_for(self, team: set[int], leads: set[int] | None = None) -> list[Shift]:
+        """Per group (of `leads`, default all): the slots `team` could take, the next after
+        the other holders', one per member at most. In the period's order (the fixed search
+        takes them in that order: day by day)."""
+        slots = []
         for lead, members in self.members.items():
-            if leads is not None and lead not in leads:
-                continue
-            others = len(self.holders[lead]) - (guard in self.holders[lead])
-            if others < len(members):
-                slots[lead] = members[others]
+            if leads is None or lead in leads:
+                others = len(self.holders[lead] - team)
+                slots.extend(members[others : others + len(team)])
         return slots
 
-    def model(self, guard: Guard, slots: dict[int, Shift]) -> WeekModel | None:
-        """The period model of `guard` alone over its own shifts and `slots`, every rule of
-        its stated; None when it has nothing to decide."""
+    def now(self, team: set[int], slots: list[Shift]) -> Roster:
+        """What `team` holds, on `slots` (each group's holders on its first slots there)."""
+        free: dict[int, list[Shift]] = defaultdict(list)
+        for slot in slots:
+            free[self.lead_of[slot.id]].append(slot)
+        roster: Roster = {}
+        for lead, group in free.items():
+            for slot, guard in zip(group, sorted(self.holders[lead] & team), strict=False):
+                roster[slot.id] = guard
+        return roster
+
+    def model(self, guards: list[Guard], slots: list[Shift]) -> WeekModel | None:
+        """The period model of `guards` alone over their own shifts and `slots`, every rule
+        of theirs stated; None when it has nothing to decide."""
         problem = self.problem
+        team = {guard.id for guard in guards}
         alone = Problem(
-            guards=[guard],
-            shifts=self.own_shifts.get(guard.id, []) + list(slots.values()),
+            guards=guards,
+            shifts=[s for guard in guards for s in self.own_shifts.get(guard.id, [])] + slots,
             weeks=problem.weeks,
             rules=problem.rules,
             site_names=problem.site_names,
-            requests=[request for request in problem.requests if request.guard == guard.id],
+            requests=[request for request in problem.requests if request.guard in team],
             horizon=problem.period,
         )
         model = WeekModel(
@@ -97,11 +105,16 @@ class _Holdings:
         if not model.works:
             return None
         if problem.rules.weekly_rest_minutes:
-            model.add_weekly_rest({guard.id})
+            model.add_weekly_rest(team)
         return model
 
-    def leads_in(self, part: Roster) -> set[int]:
-        return {self.lead_of[slot] for slot, guard in part.items() if guard is not None}
+    def leads_in(self, part: Roster) -> dict[int, set[int]]:
+        """Per guard: the groups `part` gives it."""
+        leads: dict[int, set[int]] = defaultdict(set)
+        for slot, guard in part.items():
+            if guard is not None and slot in self.lead_of:
+                leads[guard].add(self.lead_of[slot])
+        return leads
 
     def roster(self) -> Roster:
         """Each group's holders on its first slots."""
@@ -153,7 +166,7 @@ def seed_by_guard(
     `stop` (by default the limit; Curtois 22's 50 guards need more than their share).
     `within`: per guard, the groups (their lead slots) a pruned model kept, tried first: each
     guard's model is then a fraction. A guard whose kept groups admit no roster gets one from
-    all its groups, outside that model (`solve_period` then widens it)."""
+    all its groups, outside that model (`solve_period` then goes on guard by guard)."""
     began = budget.elapsed()
     stop = limit if stop is None else max(limit, stop)
     holdings = _Holdings(problem, decided, weeks)
@@ -165,13 +178,13 @@ def seed_by_guard(
         tries = [None]  # every group
         if within is not None:
             # The model's kept groups first; where they admit no roster (too few to meet
-            # the contract's minimums), every group, and the caller widens its model.
+            # the contract's minimums), every group.
             tries.insert(0, within.get(guard.id, set()))
         share = max(0.0, limit - (alone_budget.elapsed() - began)) / (len(guards) - index)
         started = alone_budget.elapsed()
         model = part = None
         for leads in tries:
-            model = holdings.model(guard, holdings.slots_for(guard.id, leads))
+            model = holdings.model([guard], holdings.slots_for({guard.id}, leads))
             if model is None:
                 continue
             remaining = stop - (alone_budget.elapsed() - began)
@@ -191,7 +204,7 @@ def seed_by_guard(
             )
             part = better or part
         if part:
-            holdings.take(guard.id, holdings.leads_in(part))
+            holdings.take(guard.id, holdings.leads_in(part)[guard.id])
     budget.spent = alone_budget.spent
     return holdings.roster()
 
@@ -205,46 +218,60 @@ def improve_by_guard(
     budget: Budget,
     within: dict[int, set[int]] | None = None,
 ) -> tuple[Roster, int]:
-    """`roster` (valid) improved by solving each guard again, everyone else's shifts fixed,
-    round after round, within `limit`: the roster, and how many guards' rosters improved.
+    """`roster` (valid) improved by solving guards again, everyone else's shifts fixed, round
+    after round within `limit`: the roster, and how many steps improved it.
 
-    A guard's step starts from its roster (a complete hint, so CP-SAT returns nothing worse)
-    and, with the others fixed, prices every slot as the whole model does: the step is exact
-    for that guard. `within`: per guard, the groups a pruned model kept (plus those it holds)."""
+    First each guard alone, until a round improves nothing; then teams of two, three, ...
+    guards (drawn at random each round), who can swap shifts, which no guard alone can. A
+    step starts from the team's roster (a complete hint), and only a better one is taken, so
+    the roster never gets worse. `within`: per guard, the groups a pruned model kept (plus
+    those it holds): each step's model is then a fraction."""
     began = budget.elapsed()
     holdings = _Holdings(problem, decided, weeks)
     holdings.hold(roster)
     guards = sorted(problem.guards, key=lambda guard: guard.id)
+    rng = random.Random(RANDOM_SEED)
     alone_budget = _alone_budget(budget)
-    improved = 0
-    changed = True
-    while changed:  # a round that changes nothing: no guard alone can do better
+    improved, size = 0, 1
+    while size <= min(MOST_IN_A_TEAM, len(guards)):
+        order = list(guards)
+        if size > 1:
+            rng.shuffle(order)
+        teams = [order[i : i + size] for i in range(0, len(order), size)]
         changed = False
-        for index, guard in enumerate(guards):
-            step = (limit - (alone_budget.elapsed() - began)) / (len(guards) - index)
+        for index, members in enumerate(teams):
+            step = (limit - (alone_budget.elapsed() - began)) / (len(teams) - index)
             if step < LEAST_STEP:
-                changed = False
-                break
-            held = set(holdings.held.get(guard.id, ()))
-            leads = None if within is None else within.get(guard.id, set()) | held
-            slots = holdings.slots_for(guard.id, leads)
-            model = holdings.model(guard, slots)
+                budget.spent = alone_budget.spent
+                return holdings.roster(), improved
+            team = {guard.id for guard in members}
+            leads = None
+            if within is not None:
+                leads = set().union(
+                    *(within.get(guard, set()) | holdings.held.get(guard, set()) for guard in team)
+                )
+            slots = holdings.slots_for(team, leads)
+            model = holdings.model(members, slots)
             if model is None:
                 continue
-            now = {slots[lead].id: guard.id for lead in held}
+            now = holdings.now(team, slots)
             model.hint(now)
             part, _value, _bound, _status = model.solve(
                 model.weighted_objective(), step, alone_budget
             )
             # Only a better roster moves (an equal one only churns).
             if part is not None and _cost(model, decided, part) < _cost(model, decided, now):
-                holdings.take(guard.id, holdings.leads_in(part))
+                taken = holdings.leads_in(part)
+                for guard in team:
+                    holdings.take(guard, taken.get(guard, set()))
                 improved += 1
                 changed = True
+        if not changed:
+            size += 1  # no team of this size can do better: larger teams
     budget.spent = alone_budget.spent
     return holdings.roster(), improved
 
 
 def _cost(model: WeekModel, decided: Roster, part: Roster) -> float:
-    """What `part` costs in a one-guard model (the same goals as the whole model's)."""
+    """What `part` costs in a team's model (scored as `evaluate` scores a whole roster)."""
     return evaluate(model.problem, {**decided, **part}).objective

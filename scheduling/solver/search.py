@@ -32,7 +32,7 @@ from scheduling.solver.model import (
     WeekModel,
     group_key,
 )
-from scheduling.solver.problem import Problem, Roster, Shift, Week, max_free_gap
+from scheduling.solver.problem import Problem, Roster, Shift, Week, evaluate, max_free_gap
 
 HELPERS = 40  # guards freed per large-neighbourhood step
 
@@ -290,7 +290,6 @@ START_FREE = 0.3  # share of the decisions a neighbourhood frees at first (then 
 
 
 SEED_BY_GUARD_SHARE = 0.2  # ... or, when local search finds none, guard by guard first
-IMPROVE_BY_GUARD_SHARE = 0.3  # ... then each guard again, the others fixed
 
 
 @dataclass
@@ -331,15 +330,11 @@ def solve_period(
     pairs = sum(len(qualified_guards(problem, shift, cache)) for shift in groups.values())
     prune = pairs > MAX_PAIRS_PER_PERIOD
 
-    def build(hint: Roster) -> WeekModel:
-        model = WeekModel(problem, weeks, decided, hint, group=True, period_rules=True, prune=prune)
-        if problem.rules.weekly_rest_minutes:
-            model.add_weekly_rest(set(model.shifts_of))
-        model.model.minimize(model.weighted_objective())
-        model.hint(hint)
-        return model
-
-    model = build(hint)
+    model = WeekModel(problem, weeks, decided, hint, group=True, period_rules=True, prune=prune)
+    if problem.rules.weekly_rest_minutes:
+        model.add_weekly_rest(set(model.shifts_of))
+    model.model.minimize(model.weighted_objective())
+    model.hint(hint)
     cp = model.model
     # `limit` counts from the start of the solve: building the model (seconds on a big
     # period) comes out of it, or a big period would overrun its time limit.
@@ -395,18 +390,17 @@ def solve_period(
             stop=left() - 2 * limit * SEED_SHARE,
         )
         if not check(problem, {**decided, **seeded}):
-            # Then each guard again, the others fixed: exact steps the whole model, too big
-            # to search well, does not find (Curtois 24: 2.5 % better in 160 s of CP-SAT).
-            seeded, _moves = improve_by_guard(
-                problem, decided, weeks, seeded, limit * IMPROVE_BY_GUARD_SHARE, budget, within
-            )
-        taken = {(guard, model.lead_of[slot]) for slot, guard in seeded.items()}
-        if not taken <= model.works.keys():
-            # Some guards' kept groups admitted no roster, so their seed took others: the
-            # model again, keeping the seed's guards (it then holds the seed's roster).
-            model = build(seeded)
-            cp = model.model
-        if not check(problem, {**decided, **seeded}):
+            if prune:
+                # CP-SAT gains little on a model this big (Curtois 24: 2.5 % in 160 s from
+                # the seed); each guard again with the others fixed, then teams, much more
+                # (30 % in 70 s): all the time left.
+                roster, result.improvements = improve_by_guard(
+                    problem, decided, weeks, seeded, left(), budget, within
+                )
+                result.roster = {slot: roster.get(slot) for slot in result.roster}
+                result.objective = evaluate(problem, {**decided, **result.roster}).objective
+                result.status = "BY GUARD"
+                return result
             fixed_model = cp.clone()
             chosen = model.chosen(seeded)
             for key, var in model.works.items():

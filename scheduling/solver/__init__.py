@@ -11,8 +11,10 @@ Plain Python on plain data (`problem`): nothing here imports Django or the ORM;
    on top of them: a small week as one model, a big one by large-neighbourhood search.
    A problem with rules over the whole period (`Problem.spans_period`: consecutive days,
    weekends, contracts, requests, priced cover) is one model of the whole period instead
-   (`search.solve_period`: local search, CP-SAT, neighbourhoods over days and guards), so
-   those rules hold over all of it; CP-SAT's bound on it is then the proven bound.
+   (`search.solve_period`: local search, CP-SAT, neighbourhoods over days and guards; where
+   local search finds no roster, `by_guard`: one built guard after guard, then each guard and
+   team of guards solved again with the others fixed), so those rules hold over all of it;
+   CP-SAT's bound on it is then the proven bound.
 4. A greedy fill pass takes any shift still fillable (week by week only), the independent
    `checker` validates the result, and it is returned unless the greedy roster scores better
    (by `evaluate`) and is valid.

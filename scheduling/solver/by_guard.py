@@ -4,8 +4,11 @@ model may be too big for CP-SAT to find any roster in the time.
 
 - `seed_by_guard` builds a roster guard after guard, each taking the best it can of the slots
   the guards before it left (the first roster of a period where local search finds none);
-- `improve_by_guard` then solves each guard again, everyone else's shifts fixed: each step is
-  exact for that guard, so the roster never gets worse (coordinate descent).
+- `improve_by_guard` then solves each guard again, everyone else's shifts fixed, then teams
+  of two to MOST_IN_A_TEAM guards (who can swap shifts): each step is exact for its guards
+  and only a better roster is taken, so the roster never gets worse (block coordinate
+  descent). Each step has all the budget's workers: a second one searches the same small
+  model differently (Curtois 23: 71,450 against 213,073 with one worker, 300 s).
 
 Both work on groups of interchangeable slots (`model.group_key`), as the period model does:
 one guard holds at most one slot of a group, and the guards holding a group take its first
@@ -140,13 +143,6 @@ def _first_roster(model: WeekModel, limit: float, budget: Budget) -> Roster | No
     return part
 
 
-def _alone_budget(budget: Budget) -> Budget:
-    # One worker: a guard's model is small, and a second thread only competes for the core.
-    return Budget(
-        workers=1, deterministic=budget.deterministic, spent=budget.spent, started=budget.started
-    )
-
-
 def seed_by_guard(
     problem: Problem,
     decided: Roster,
@@ -171,25 +167,24 @@ def seed_by_guard(
     stop = limit if stop is None else max(limit, stop)
     holdings = _Holdings(problem, decided, weeks)
     guards = sorted(problem.guards, key=lambda guard: guard.id)
-    alone_budget = _alone_budget(budget)
     for index, guard in enumerate(guards):
-        if stop - (alone_budget.elapsed() - began) <= 0:
+        if stop - (budget.elapsed() - began) <= 0:
             break  # the guards not reached get nothing: the whole model settles them
         tries = [None]  # every group
         if within is not None:
             # The model's kept groups first; where they admit no roster (too few to meet
             # the contract's minimums), every group.
             tries.insert(0, within.get(guard.id, set()))
-        share = max(0.0, limit - (alone_budget.elapsed() - began)) / (len(guards) - index)
-        started = alone_budget.elapsed()
+        share = max(0.0, limit - (budget.elapsed() - began)) / (len(guards) - index)
+        started = budget.elapsed()
         model = part = None
         for leads in tries:
             model = holdings.model([guard], holdings.slots_for({guard.id}, leads))
             if model is None:
                 continue
-            remaining = stop - (alone_budget.elapsed() - began)
+            remaining = stop - (budget.elapsed() - began)
             first = min(max(FIXED_SEARCH_SECONDS, share), max(LEAST_STEP, remaining))
-            part = _first_roster(model, first, alone_budget)
+            part = _first_roster(model, first, budget)
             if part is not None:
                 break
         if model is None:
@@ -197,15 +192,14 @@ def seed_by_guard(
         # Then the best for the goals in what is left of the share, from that roster.
         if part is not None:
             model.hint(part)
-        left = share - (alone_budget.elapsed() - started)
+        left = share - (budget.elapsed() - started)
         if part is None or left > LEAST_STEP:
             better, _value, _bound, _status = model.solve(
-                model.weighted_objective(), max(LEAST_STEP, left), alone_budget
+                model.weighted_objective(), max(LEAST_STEP, left), budget
             )
             part = better or part
         if part:
             holdings.take(guard.id, holdings.leads_in(part)[guard.id])
-    budget.spent = alone_budget.spent
     return holdings.roster()
 
 
@@ -231,7 +225,6 @@ def improve_by_guard(
     holdings.hold(roster)
     guards = sorted(problem.guards, key=lambda guard: guard.id)
     rng = random.Random(RANDOM_SEED)
-    alone_budget = _alone_budget(budget)
     improved, size = 0, 1
     while size <= min(MOST_IN_A_TEAM, len(guards)):
         order = list(guards)
@@ -240,9 +233,8 @@ def improve_by_guard(
         teams = [order[i : i + size] for i in range(0, len(order), size)]
         changed = False
         for index, members in enumerate(teams):
-            step = (limit - (alone_budget.elapsed() - began)) / (len(teams) - index)
+            step = (limit - (budget.elapsed() - began)) / (len(teams) - index)
             if step < LEAST_STEP:
-                budget.spent = alone_budget.spent
                 return holdings.roster(), improved
             team = {guard.id for guard in members}
             leads = None
@@ -256,9 +248,7 @@ def improve_by_guard(
                 continue
             now = holdings.now(team, slots)
             model.hint(now)
-            part, _value, _bound, _status = model.solve(
-                model.weighted_objective(), step, alone_budget
-            )
+            part, _value, _bound, _status = model.solve(model.weighted_objective(), step, budget)
             # Only a better roster moves (an equal one only churns).
             if part is not None and _cost(model, decided, part) < _cost(model, decided, now):
                 taken = holdings.leads_in(part)
@@ -268,7 +258,6 @@ def improve_by_guard(
                 changed = True
         if not changed:
             size += 1  # no team of this size can do better: larger teams
-    budget.spent = alone_budget.spent
     return holdings.roster(), improved
 
 

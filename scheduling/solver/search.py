@@ -296,7 +296,7 @@ SEED_BY_GUARD_SHARE = 0.2  # ... or, when local search finds none, guard by guar
 class PeriodResult:
     roster: Roster
     objective: float | None = None  # the model's objective, penalty points
-    best_bound: float | None = None  # CP-SAT's proven bound on it (None: the model is pruned)
+    best_bound: float | None = None  # CP-SAT's proven bound on it (None: none proven)
     status: str = "UNKNOWN"
     steps: int = 0
     improvements: int = 0
@@ -315,6 +315,10 @@ def solve_period(
     minutes) then hold over all of it, not week by week.
 
     0. Local search (CP-SAT's feasibility jump) for SEED_SHARE of the time: a first roster.
+       Where it finds none, `by_guard.seed_by_guard` builds one guard after guard; if that
+       keeps every rule, `by_guard.improve_by_guard` (each guard, then teams of guards, solved
+       again with the others fixed) has all the time left, and steps 1-3 do not run (status
+       "BY GUARD": no bound proven).
     1. CP-SAT on the whole model for FIRST_SHARE of the time: a roster and a proven bound.
     2. Neighbourhoods, each the whole model with most `works` decisions fixed at the best
        roster's values: a window of days (every guard), a subset of guards (every day), or
@@ -372,8 +376,7 @@ def solve_period(
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         best_values, best = list(solver.response_proto.solution), solver.objective_value
     else:
-        # No roster yet: build one a guard at a time (every rule but cover is one guard's),
-        # then its every variable from the whole model with the decisions fixed.
+        # No roster yet: build one a guard at a time (every rule but cover is one guard's).
         within = None
         if prune:
             within = defaultdict(set)
@@ -390,26 +393,17 @@ def solve_period(
             stop=left() - 2 * limit * SEED_SHARE,
         )
         if not check(problem, {**decided, **seeded}):
-            if prune:
-                # CP-SAT gains little on a model this big (Curtois 24: 2.5 % in 160 s from
-                # the seed); each guard again with the others fixed, then teams, much more
-                # (30 % in 70 s): all the time left.
-                roster, result.improvements = improve_by_guard(
-                    problem, decided, weeks, seeded, left(), budget, within
-                )
-                result.roster = {slot: roster.get(slot) for slot in result.roster}
-                result.objective = evaluate(problem, {**decided, **result.roster}).objective
-                result.status = "BY GUARD"
-                return result
-            fixed_model = cp.clone()
-            chosen = model.chosen(seeded)
-            for key, var in model.works.items():
-                fixed_model.add(var == int(key in chosen))
-            status, solver = run(fixed_model, max(1.0, limit * SEED_SHARE))
-            if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-                best_values, best = list(solver.response_proto.solution), solver.objective_value
-                result.roster = {**result.roster, **seeded}
-        elif seeded:
+            # A roster that keeps every rule. CP-SAT gains little from it on a model this
+            # hard (Curtois 24: 2.5 % in 160 s); each guard again with the others fixed,
+            # then teams, much more (30 % in 70 s): all the time left.
+            roster, result.improvements = improve_by_guard(
+                problem, decided, weeks, seeded, left(), budget, within
+            )
+            result.roster = {slot: roster.get(slot) for slot in result.roster}
+            result.objective = evaluate(problem, {**decided, **result.roster}).objective
+            result.status = "BY GUARD"
+            return result
+        if seeded:
             # The guards reached in time have rosters that keep their rules: a start.
             model.hint(seeded)
             seed_hinted = True

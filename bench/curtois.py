@@ -334,7 +334,8 @@ def main() -> None:
             f" seconds={stats.seconds:.1f} size={instance.days}x{len(instance.staff)}x"
             f"{len(instance.shifts)} gap={100 * (objective - best) / max(1, best):.1f}%"
             f" hard={len(breaches) + len(check(problem, solution.roster))}"
-            f" model={stats.cpsat_objective} used={stats.used}",
+            f" model={stats.cpsat_objective} used={stats.used}"
+            f" status={'/'.join(stats.week_status).replace(' ', '_') or '-'}",
             flush=True,
         )
     limit = (

@@ -8,6 +8,7 @@ with hand-computed penalties pins the evaluator itself.
 import importlib.util
 import re
 import sys
+import types
 from pathlib import Path
 
 import pytest
@@ -347,6 +348,32 @@ def test_a_period_whose_pruned_model_has_no_roster_ends_on_the_seed_improved_gua
         guard == starved and problem.shift_by_id[slot].day not in kept_days
         for slot, guard in result.roster.items()
     )
+
+
+def test_a_whole_period_model_whose_local_search_finds_no_roster_ends_guard_by_guard(
+    monkeypatch,
+):
+    # Curtois 21 (90,692 guard-slot pairs, not pruned): local search found no roster, and
+    # CP-SAT from the seed ended at 82,655; guard by guard from the same seed, 25,826.
+    from scheduling.solver import search
+    from scheduling.solver.model import Budget
+
+    class NoLocalSearch(search.cp_model.CpSolver):
+        def solve(self, model, *args, **kwargs):
+            if self.parameters.use_ls_only:  # no time: no roster
+                self.parameters.max_time_in_seconds = 0.0
+                self.parameters.max_deterministic_time = 0.0
+            return super().solve(model, *args, **kwargs)
+
+    # The period's own local search only (the seed's solves keep theirs).
+    patched = types.SimpleNamespace(**{**vars(search.cp_model), "CpSolver": NoLocalSearch})
+    monkeypatch.setattr(search, "cp_model", patched)
+    problem = curtois.to_problem(curtois.read_instance(INSTANCE_1))
+    result = search.solve_period(problem, {}, {}, 20.0, Budget(workers=1, deterministic=True))
+    assert result.status == "BY GUARD"
+    assert result.improvements > 0
+    assert check(problem, result.roster) == []
+    assert result.objective == evaluate(problem, result.roster).objective
 
 
 def test_solving_each_guard_again_with_the_others_fixed_improves_a_roster_and_keeps_its_rules():

@@ -290,6 +290,10 @@ START_FREE = 0.3  # share of the decisions a neighbourhood frees at first (then 
 
 
 SEED_BY_GUARD_SHARE = 0.2  # ... or, when local search finds none, guard by guard first
+# From that seed, a model of more guard-slot pairs than this goes on guard by guard; a smaller
+# one, CP-SAT (Curtois 19, 9,728 pairs: 4,918 by CP-SAT, 6,357 guard by guard; 21, 90,692
+# pairs: 82,655 by CP-SAT, 25,826 guard by guard; 300 s each).
+BY_GUARD_ABOVE_PAIRS = 20_000
 
 
 @dataclass
@@ -315,10 +319,11 @@ def solve_period(
     minutes) then hold over all of it, not week by week.
 
     0. Local search (CP-SAT's feasibility jump) for SEED_SHARE of the time: a first roster.
-       Where it finds none, `by_guard.seed_by_guard` builds one guard after guard; if that
-       keeps every rule, `by_guard.improve_by_guard` (each guard, then teams of guards, solved
-       again with the others fixed) has all the time left, and steps 1-3 do not run (status
-       "BY GUARD": no bound proven).
+       Where it finds none, `by_guard.seed_by_guard` builds one guard after guard. If that
+       keeps every rule and the model has more than BY_GUARD_ABOVE_PAIRS guard-slot pairs,
+       `by_guard.improve_by_guard` (each guard, then teams of guards, solved again with the
+       others fixed) has all the time left, and steps 1-3 do not run (status "BY GUARD": no
+       bound proven); a smaller model goes on from it.
     1. CP-SAT on the whole model for FIRST_SHARE of the time: a roster and a proven bound.
     2. Neighbourhoods, each the whole model with most `works` decisions fixed at the best
        roster's values: a window of days (every guard), a subset of guards (every day), or
@@ -392,10 +397,11 @@ def solve_period(
             within,
             stop=left() - 2 * limit * SEED_SHARE,
         )
-        if not check(problem, {**decided, **seeded}):
-            # A roster that keeps every rule. CP-SAT gains little from it on a model this
-            # hard (Curtois 24: 2.5 % in 160 s); each guard again with the others fixed,
-            # then teams, much more (30 % in 70 s): all the time left.
+        valid = not check(problem, {**decided, **seeded})
+        if valid and pairs > BY_GUARD_ABOVE_PAIRS:
+            # A roster that keeps every rule, of a model too big for CP-SAT to gain much from
+            # it (Curtois 24: 2.5 % in 160 s): each guard again with the others fixed, then
+            # teams (30 % in 70 s), all the time left.
             roster, result.improvements = improve_by_guard(
                 problem, decided, weeks, seeded, left(), budget, within
             )
@@ -403,7 +409,17 @@ def solve_period(
             result.objective = evaluate(problem, {**decided, **result.roster}).objective
             result.status = "BY GUARD"
             return result
-        if seeded:
+        if valid:
+            # Every variable of the whole model from the seed's decisions: CP-SAT's start.
+            fixed_model = cp.clone()
+            chosen = model.chosen(seeded)
+            for key, var in model.works.items():
+                fixed_model.add(var == int(key in chosen))
+            status, solver = run(fixed_model, max(1.0, limit * SEED_SHARE))
+            if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+                best_values, best = list(solver.response_proto.solution), solver.objective_value
+                result.roster = {**result.roster, **seeded}
+        elif seeded:
             # The guards reached in time have rosters that keep their rules: a start.
             model.hint(seeded)
             seed_hinted = True

@@ -291,8 +291,9 @@ START_FREE = 0.3  # share of the decisions a neighbourhood frees at first (then 
 
 SEED_BY_GUARD_SHARE = 0.2  # ... or, when local search finds none, guard by guard first
 # From that seed, a model of more guard-slot pairs than this goes on guard by guard; a smaller
-# one, CP-SAT (Curtois 19, 9,728 pairs: 4,918 by CP-SAT, 6,357 guard by guard; 21, 90,692
-# pairs: 82,655 by CP-SAT, 25,826 guard by guard; 300 s each).
+# one, CP-SAT, which also proves a bound (Curtois 19, 9,728 pairs: 6,032 by CP-SAT, bound
+# 1,336, against 6,357 guard by guard; 21, 90,692 pairs: 82,655 by CP-SAT against 26,420;
+# 300 s each).
 BY_GUARD_ABOVE_PAIRS = 20_000
 
 

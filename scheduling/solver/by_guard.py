@@ -10,7 +10,7 @@ model may be too big for CP-SAT to find any roster in the time.
   descent). Each step has all the budget's workers: a second one searches the same small
   model differently (Curtois 23: 71,450 against 213,073 with one worker, 300 s).
 
-Both work on groups of interchangeable slots (`model.group_key`), as the period model does:
+Both work on groups of interchangeable slots (`model.slot_groups`), as the period model does:
 one guard holds at most one slot of a group, and the guards holding a group take its first
 slots (most gainful first), so a guard joining a group pays exactly the next slot's price.
 """
@@ -22,7 +22,7 @@ from collections import defaultdict
 
 from ortools.sat.python import cp_model
 
-from scheduling.solver.model import RANDOM_SEED, Budget, WeekModel, group_key
+from scheduling.solver.model import RANDOM_SEED, Budget, WeekModel, slot_groups
 from scheduling.solver.problem import Guard, Problem, Roster, Shift, evaluate
 
 FIXED_SEARCH_SECONDS = 3.0  # at least this long for one guard's first roster
@@ -35,17 +35,9 @@ class _Holdings:
 
     def __init__(self, problem: Problem, decided: Roster, weeks: set[int]) -> None:
         self.problem, self.decided, self.weeks = problem, decided, weeks
-        groups: dict[tuple, list[Shift]] = defaultdict(list)
-        for shift in problem.open_to_fill:
-            if shift.week in weeks:
-                groups[group_key(shift, True)].append(shift)
-        self.members: dict[int, list[Shift]] = {}  # lead's id -> slots, most gainful first
-        self.lead_of: dict[int, int] = {}
-        for members in groups.values():
-            members.sort(key=lambda s: (-(problem.open_weight(s) - s.fill_weight), s.id))
-            self.members[members[0].id] = members
-            for member in members:
-                self.lead_of[member.id] = members[0].id
+        # The period model's groups: lead's id -> slots, most gainful first.
+        slots = [shift for shift in problem.open_to_fill if shift.week in weeks]
+        self.members, self.lead_of = slot_groups(problem, slots, group=True)
         self.holders: dict[int, set[int]] = defaultdict(set)  # lead -> guards
         self.held: dict[int, set[int]] = defaultdict(set)  # guard -> leads
         self.own_shifts: dict[int, list[Shift]] = defaultdict(list)  # outside the groups

@@ -121,6 +121,25 @@ def group_key(shift: Shift, group: bool) -> tuple:
     )
 
 
+def slot_groups(
+    problem: Problem, slots: list[Shift], group: bool
+) -> tuple[dict[int, list[Shift]], dict[int, int]]:
+    """`slots` in groups of interchangeable ones (`group_key`), each led by its first slot,
+    the members sorted by what filling them gains (the first ones are filled first): the
+    members by lead's id, and each slot's lead."""
+    groups: dict[tuple, list[Shift]] = defaultdict(list)
+    for shift in slots:
+        groups[group_key(shift, group)].append(shift)
+    members_of: dict[int, list[Shift]] = {}
+    lead_of: dict[int, int] = {}
+    for members in groups.values():
+        members.sort(key=lambda s: (-(problem.open_weight(s) - s.fill_weight), s.id))
+        members_of[members[0].id] = members
+        for member in members:
+            lead_of[member.id] = members[0].id
+    return members_of, lead_of
+
+
 class WeekModel:
     """CP-SAT model of the undecided shifts of `week` (one week, or a set of weeks: the whole
     period); everything in `decided` is fixed.
@@ -154,18 +173,8 @@ class WeekModel:
             if shift.week in self.weeks and (subset is None or shift.id in subset)
         ]
         in_model = {shift.id for shift in slots}
-        # Interchangeable slots form one group, led by its first slot (`self.shifts`); the
-        # members are sorted by what filling them gains, so the first ones are filled first.
-        groups: dict[tuple, list[Shift]] = defaultdict(list)
-        for shift in slots:
-            groups[group_key(shift, group)].append(shift)
-        self.members: dict[int, list[Shift]] = {}
-        self.lead_of: dict[int, int] = {}
-        for members in groups.values():
-            members.sort(key=lambda s: (-(problem.open_weight(s) - s.fill_weight), s.id))
-            self.members[members[0].id] = members
-            for member in members:
-                self.lead_of[member.id] = members[0].id
+        # Interchangeable slots form one group, led by its first slot (`self.shifts`).
+        self.members, self.lead_of = slot_groups(problem, slots, group)
         self.shifts = [members[0] for members in self.members.values()]
         # What each guard works outside the model.
         self.context: dict[int, GuardState] = defaultdict(GuardState)

@@ -185,8 +185,9 @@ def solve(
     period = problem.spans_period and bool(weeks)
     if period:
         # Rules over the whole period: one model of all of it (see `search.solve_period`).
-        def improved_to(value: float, proven: float) -> None:
-            gap = abs(value - proven) / max(1.0, abs(value))
+        def improved_to(value: float | None, proven: float | None) -> None:
+            # Guard by guard, no bound is proven: no gap.
+            gap = None if value is None else abs(value - proven) / max(1.0, abs(value))
             report("Optimising the period", {**base, **decided}, stats.open_lower_bound, gap)
 
         result = solve_period(problem, decided, base, deadline, budget, improved_to)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import random
 from collections import defaultdict
+from collections.abc import Callable
 
 from ortools.sat.python import cp_model
 
@@ -203,6 +204,7 @@ def improve_by_guard(
     limit: float,
     budget: Budget,
     within: dict[int, set[int]] | None = None,
+    on_improve: Callable[[], None] | None = None,
 ) -> tuple[Roster, int]:
     """`roster` (valid) improved by solving guards again, everyone else's shifts fixed, round
     after round within `limit`: the roster, and how many steps improved it.
@@ -211,7 +213,8 @@ def improve_by_guard(
     guards (drawn at random each round), who can swap shifts, which no guard alone can. A
     step starts from the team's roster (a complete hint), and only a better one is taken, so
     the roster never gets worse. `within`: per guard, the groups a pruned model kept (plus
-    those it holds): each step's model is then a fraction."""
+    those it holds): each step's model is then a fraction. `on_improve` is called after
+    each step that improves the roster (progress for the manager waiting on it)."""
     began = budget.elapsed()
     holdings = _Holdings(problem, decided, weeks)
     holdings.hold(roster)
@@ -248,6 +251,8 @@ def improve_by_guard(
                     holdings.take(guard, taken.get(guard, set()))
                 improved += 1
                 changed = True
+                if on_improve is not None:
+                    on_improve()
         if not changed:
             size += 1  # no team of this size can do better: larger teams
     return holdings.roster(), improved

@@ -399,12 +399,15 @@ def solve_period(
             stop=left() - 2 * limit * SEED_SHARE,
         )
         valid = not check(problem, {**decided, **seeded})
-        if valid and pairs > BY_GUARD_ABOVE_PAIRS:
+        # A pruned model may not hold the seed (a guard whose kept groups admit no roster
+        # gets one from all of its own), so CP-SAT could not start from it.
+        if valid and (prune or pairs > BY_GUARD_ABOVE_PAIRS):
             # A roster that keeps every rule, of a model too big for CP-SAT to gain much from
             # it (Curtois 24: 2.5 % in 160 s): each guard again with the others fixed, then
             # teams (30 % in 70 s), all the time left.
+            stepped = None if on_improve is None else lambda: on_improve(None, None)
             roster, result.improvements = improve_by_guard(
-                problem, decided, weeks, seeded, left(), budget, within
+                problem, decided, weeks, seeded, left(), budget, within, on_improve=stepped
             )
             result.roster = {slot: roster.get(slot) for slot in result.roster}
             result.objective = evaluate(problem, {**decided, **result.roster}).objective

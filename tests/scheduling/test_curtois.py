@@ -339,7 +339,6 @@ def test_a_period_whose_pruned_model_has_no_roster_ends_on_the_seed_improved_gua
     monkeypatch.setattr(WeekModel, "_few_candidates", starving)
     monkeypatch.setattr(search, "MAX_PAIRS_PER_PERIOD", 10)
     monkeypatch.setattr(solver_model, "MAX_PAIRS_PER_PERIOD", 10)
-    monkeypatch.setattr(search, "BY_GUARD_ABOVE_PAIRS", 5)
     result = search.solve_period(problem, {}, {}, 20.0, Budget(workers=1, deterministic=True))
     assert result.status == "BY GUARD"
     assert result.improvements > 0
@@ -351,15 +350,10 @@ def test_a_period_whose_pruned_model_has_no_roster_ends_on_the_seed_improved_gua
     )
 
 
-@pytest.mark.parametrize("big", [True, False], ids=["big", "small"])
-def test_a_whole_period_model_whose_local_search_finds_no_roster_goes_on_from_the_seed(
-    monkeypatch, big
-):
-    # Local search finding no roster: Curtois 21 (90,692 guard-slot pairs, not pruned) went
-    # on from the seed by CP-SAT to 82,655; guard by guard, to 26,420. Curtois 19 (9,728
-    # pairs), the other way round: 6,032 by CP-SAT, with a bound, 6,357 guard by guard.
+@pytest.fixture
+def no_period_local_search(monkeypatch):
+    """The period's own local search finds no roster (the seed's solves keep theirs)."""
     from scheduling.solver import search
-    from scheduling.solver.model import Budget
 
     class NoLocalSearch(search.cp_model.CpSolver):
         def solve(self, model, *args, **kwargs):
@@ -368,9 +362,20 @@ def test_a_whole_period_model_whose_local_search_finds_no_roster_goes_on_from_th
                 self.parameters.max_deterministic_time = 0.0
             return super().solve(model, *args, **kwargs)
 
-    # The period's own local search only (the seed's solves keep theirs).
     patched = types.SimpleNamespace(**{**vars(search.cp_model), "CpSolver": NoLocalSearch})
     monkeypatch.setattr(search, "cp_model", patched)
+
+
+@pytest.mark.parametrize("big", [True, False], ids=["big", "small"])
+def test_a_whole_period_model_whose_local_search_finds_no_roster_goes_on_from_the_seed(
+    monkeypatch, no_period_local_search, big
+):
+    # Local search finding no roster: Curtois 21 (90,692 guard-slot pairs, not pruned) went
+    # on from the seed by CP-SAT to 82,655; guard by guard, to 26,420. Curtois 19 (9,728
+    # pairs), the other way round: 6,032 by CP-SAT, with a bound, 6,357 guard by guard.
+    from scheduling.solver import search
+    from scheduling.solver.model import Budget
+
     problem = curtois.to_problem(curtois.read_instance(INSTANCE_1))  # 104 pairs
     if big:
         monkeypatch.setattr(search, "BY_GUARD_ABOVE_PAIRS", 100)
@@ -383,6 +388,22 @@ def test_a_whole_period_model_whose_local_search_finds_no_roster_goes_on_from_th
         assert result.status == "OPTIMAL"  # CP-SAT from the seed: a proof
         assert result.best_bound == result.objective
     assert check(problem, result.roster) == []
+
+
+def test_a_period_solved_guard_by_guard_reports_its_progress(monkeypatch, no_period_local_search):
+    # The manager's progress bar moved only at the greedy and the bound, then stood still for
+    # the whole descent.
+    from scheduling.solver import search
+
+    monkeypatch.setattr(search, "BY_GUARD_ABOVE_PAIRS", 100)
+    problem = curtois.to_problem(curtois.read_instance(INSTANCE_1))
+    seen = []
+    solution = solve(problem, deterministic_limit=20, workers=1, progress=seen.append)
+    assert solution.stats.week_status == ["BY GUARD"]
+    during = [step for step in seen if step.phase == "Optimising the period"]
+    assert len(during) >= 2  # a report a step that improves, not one at the end
+    assert all(step.gap is None for step in during)  # no bound proven: no gap
+    assert [step.elapsed for step in during] == sorted(step.elapsed for step in during)
 
 
 def test_solving_each_guard_again_with_the_others_fixed_improves_a_roster_and_keeps_its_rules():

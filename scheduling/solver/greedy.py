@@ -170,15 +170,21 @@ class RosterState:
         self.guards[guard.id].add(shift)
 
 
-def qualified_guards(problem: Problem, shift: Shift, cache: dict) -> list[Guard]:
-    """Guards qualified for `shift`, in static preference order (tier, scarcity, id).
+def _qualified(problem: Problem, shift: Shift) -> tuple[list[Guard], list[Guard]]:
+    """Guards qualified for `shift` leave aside, in static preference order (tier, scarcity,
+    id), and those of them who have any leave.
 
-    Cached in two levels: who qualifies depends on grade, arms, induction site, date and kind
-    (a contract may allow no shift of a kind); the order also on the client. Absences are
-    checked per shift, only for guards who have any.
+    Cached on the problem in two levels: who qualifies depends on grade, arms, induction
+    site, date and kind (a contract may allow no shift of a kind); the order also on the
+    client, and is each client's one order of all guards, filtered.
     """
+    cache = problem.qualified_cache
     site = shift.site if shift.induction else None
     qual_key = (shift.grade, shift.armed, site, shift.end_day, shift.kind)
+    key = (shift.client, *qual_key)
+    ordered = cache.get(key)
+    if ordered is not None:
+        return ordered
     qualified = cache.get(qual_key)
     if qualified is None:
         probe = Shift(
@@ -195,23 +201,29 @@ def qualified_guards(problem: Problem, shift: Shift, cache: dict) -> list[Guard]
             induction=shift.induction,
             kind=shift.kind,
         )
-        qualified = [g for g in problem.guards if is_qualified(g, probe)]
-        cache[qual_key] = qualified
-    key = (shift.client, *qual_key)
-    ordered = cache.get(key)
-    if ordered is None:
-        ordered = sorted(qualified, key=lambda g: (preference_tier(g, shift), scarcity(g), g.id))
-        absent = [g for g in ordered if g.absences]
-        cache[key] = ordered = (ordered, absent)
-    guards, absent = ordered
+        qualified = cache[qual_key] = {g.id for g in problem.guards if is_qualified(g, probe)}
+    order = cache.get(("order", shift.client))
+    if order is None:
+        order = cache[("order", shift.client)] = sorted(
+            problem.guards, key=lambda g: (preference_tier(g, shift), scarcity(g), g.id)
+        )
+    guards = [g for g in order if g.id in qualified]
+    cache[key] = ordered = (guards, [g for g in guards if g.absences])
+    return ordered
+
+
+def qualified_guards(problem: Problem, shift: Shift) -> list[Guard]:
+    """Guards qualified for `shift`, in static preference order (tier, scarcity, id).
+    Absences are checked per shift, only for guards who have any."""
+    guards, absent = _qualified(problem, shift)
     away = {guard.id for guard in absent if guard.away(shift.start, shift.end)}
     return [guard for guard in guards if guard.id not in away] if away else guards
 
 
-def qualified_count(problem: Problem, shift: Shift, cache: dict) -> int:
+def qualified_count(problem: Problem, shift: Shift) -> int:
     """How many guards qualify for `shift`, leave aside (cheap; orders the greedy)."""
-    guards = qualified_guards(problem, shift, cache)
-    return len(guards)
+    guards, absent = _qualified(problem, shift)
+    return len(guards) - sum(1 for guard in absent if guard.away(shift.start, shift.end))
 
 
 def greedy(problem: Problem, start: Roster | None = None, weeks: set[int] | None = None) -> Roster:
@@ -222,7 +234,6 @@ def greedy(problem: Problem, start: Roster | None = None, weeks: set[int] | None
         if guard_id is not None:
             roster[shift_id] = guard_id
     state = RosterState(problem, roster)
-    cache: dict = {}
     # Optional slots (over-cover, open weight 0) only cost when filled: left to CP-SAT.
     todo = [
         s
@@ -231,13 +242,13 @@ def greedy(problem: Problem, start: Roster | None = None, weeks: set[int] | None
     ]
     # Week by week; in a week the shifts fewest guards can work first (they are where open
     # shifts appear), then in start order.
-    todo.sort(key=lambda s: (s.week, qualified_count(problem, s, cache), s.start, s.id))
+    todo.sort(key=lambda s: (s.week, qualified_count(problem, s), s.start, s.id))
     for shift in todo:
         best: tuple | None = None
         best_guard: Guard | None = None
         tier_seen = None
         feasible = 0
-        for guard in qualified_guards(problem, shift, cache):
+        for guard in qualified_guards(problem, shift):
             tier = preference_tier(guard, shift)
             if best_guard is not None and (tier != tier_seen or feasible >= SAMPLE):
                 break  # a feasible guard in a better tier exists, or enough to choose from

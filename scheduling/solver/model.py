@@ -239,11 +239,10 @@ class WeekModel:
                 for busy_start, busy_end in state.busy
             )
 
-        cache: dict = {}
         return {
             shift.id: [
                 guard.id
-                for guard in qualified_guards(self.problem, shift, cache)
+                for guard in qualified_guards(self.problem, shift)
                 if fits_context(guard.id, shift)
             ]
             for shift in self.shifts

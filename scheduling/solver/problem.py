@@ -200,10 +200,13 @@ class Problem:
     def __post_init__(self) -> None:
         self.guard_by_id = {g.id: g for g in self.guards}
         self.shift_by_id = {s.id: s for s in self.shifts}
+        # Who qualifies for what (`greedy.qualified_guards`): the same for every solver step.
+        self.qualified_cache: dict = {}
 
-    @property
+    @cached_property
     def period(self) -> tuple[int, int]:
-        """The roster period's first and last day (date ordinals)."""
+        """The roster period's first and last day (date ordinals). A problem is not changed
+        once built (`dataclasses.replace` makes a new one), so this is computed once."""
         if self.horizon is not None:
             return self.horizon
         days = [shift.day for shift in self.shifts if shift.in_range] or [0]

@@ -63,17 +63,15 @@ def solve_week(
     if not shift_ids:
         result.status = "EMPTY"
         return result
-    cache: dict = {}
     pairs = sum(
-        len(qualified_guards(problem, problem.shift_by_id[shift_id], cache))
-        for shift_id in shift_ids
+        len(qualified_guards(problem, problem.shift_by_id[shift_id])) for shift_id in shift_ids
     )
     if pairs <= MAX_PAIRS_PER_WEEK:
         return _solve_submodel(
             problem, week, decided, current, None, limit, budget, lower_bound, result
         )
     return _large_neighbourhoods(
-        problem, week, decided, current, limit, budget, lower_bound, result, cache
+        problem, week, decided, current, limit, budget, lower_bound, result
     )
 
 
@@ -167,7 +165,6 @@ def _large_neighbourhoods(
     budget: Budget,
     lower_bound: int,
     result: WeekResult,
-    cache: dict,
 ) -> WeekResult:
     """For weeks too big for one model: CP-SAT on neighbourhoods, the rest fixed.
 
@@ -200,7 +197,7 @@ def _large_neighbourhoods(
                 {
                     guard.id
                     for shift_id in open_ids
-                    for guard in qualified_guards(problem, shift_by_id[shift_id], cache)
+                    for guard in qualified_guards(problem, shift_by_id[shift_id])
                 }
             )
             if len(helpers) > HELPERS:
@@ -334,10 +331,9 @@ def solve_period(
     Every step solves the exact model, so every roster it returns keeps every hard rule.
     """
     weeks = {shift.week for shift in problem.open_to_fill}
-    cache: dict = {}
     # The model's decisions are per group of interchangeable slots and guard.
     groups = {group_key(shift, True): shift for shift in problem.open_to_fill}
-    pairs = sum(len(qualified_guards(problem, shift, cache)) for shift in groups.values())
+    pairs = sum(len(qualified_guards(problem, shift)) for shift in groups.values())
     prune = pairs > MAX_PAIRS_PER_PERIOD
 
     model = WeekModel(problem, weeks, decided, hint, group=True, period_rules=True, prune=prune)

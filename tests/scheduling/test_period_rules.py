@@ -191,10 +191,10 @@ def test_a_guard_whose_contract_allows_no_shift_of_a_kind_is_no_candidate_for_it
     anyone = Guard(2, "C")
     day, night = _shift(1, 0), _shift(2, 0, "night")
     problem = _problem([day, night], guards=[days_only, anyone])
-    cache: dict = {}
-    assert [g.id for g in qualified_guards(problem, day, cache)] == [1, 2]
-    assert [g.id for g in qualified_guards(problem, night, cache)] == [2]
-    assert [g.id for g in qualified_guards(problem, night, {})] == [2]
+    assert [g.id for g in qualified_guards(problem, day)] == [1, 2]
+    assert [g.id for g in qualified_guards(problem, night)] == [2]  # after the day shift's
+    cold = _problem([day, night], guards=[days_only, anyone])
+    assert [g.id for g in qualified_guards(cold, night)] == [2]
 
 
 def test_contract_min_minutes_fills_optional_slots_at_their_price():

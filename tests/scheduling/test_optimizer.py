@@ -62,3 +62,32 @@ def test_nobody_qualified_means_every_shift_open_with_a_reason():
     roster = greedy(problem)
     assert all(g is None for g in roster.values())
     assert open_lower_bound(problem) == len(problem.shifts)
+
+
+def test_on_the_clock_each_client_of_a_big_week_gets_time_to_build_its_model(monkeypatch):
+    # A week too big for one model ends with one client's sites at a time. The time was split
+    # evenly over every client: bench tier L's 300 clients had 0.03 s each, less than building
+    # a client's model takes, so none was ever solved. Now each gets at least CLUSTER_STEP
+    # (what one leaves goes to the next), and the time reaches fewer clients.
+    from scheduling.solver import search
+
+    problem = random_problem(seed=5, guards=700, sites=100, weeks=1)
+    clients = {}
+    for shift in problem.open_to_fill:
+        clients.setdefault(shift.client, set()).add(shift.id)
+    steps = []
+    solve_submodel = search._solve_submodel
+
+    def recording(problem, week, decided, current, subset, limit, *args):
+        if subset is not None and subset in clients.values():
+            steps.append(limit)
+        return solve_submodel(problem, week, decided, current, subset, limit, *args)
+
+    monkeypatch.setattr(search, "_solve_submodel", recording)
+    solution = solve(problem, time_limit=4, workers=2)
+    assert solution.stats.week_status == ["LNS"]
+    assert check(problem, solution.roster) == []
+    assert steps, "no client's sites were solved"
+    assert len(steps) < len(clients)  # 34 clients, 4 s: not every one
+    # Each at least CLUSTER_STEP, but the last, which has what is left.
+    assert all(step >= search.CLUSTER_STEP for step in steps[:-1])

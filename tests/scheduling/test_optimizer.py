@@ -71,7 +71,9 @@ def test_on_the_clock_each_client_of_a_big_week_gets_time_to_build_its_model(mon
     # (what one leaves goes to the next), and the time reaches fewer clients.
     from scheduling.solver import search
 
-    problem = random_problem(seed=5, guards=700, sites=100, weeks=1)
+    problem = random_problem(seed=2, guards=600, sites=90, weeks=1)
+    # The greedy leaves no shift open, so all the week's time goes to the clients' sites.
+    assert evaluate(problem, greedy(problem)).open_shifts == 0
     clients = {}
     for shift in problem.open_to_fill:
         clients.setdefault(shift.client, set()).add(shift.id)
@@ -84,10 +86,12 @@ def test_on_the_clock_each_client_of_a_big_week_gets_time_to_build_its_model(mon
         return solve_submodel(problem, week, decided, current, subset, limit, *args)
 
     monkeypatch.setattr(search, "_solve_submodel", recording)
-    solution = solve(problem, time_limit=4, workers=2)
+    solution = solve(problem, time_limit=6, workers=2)
     assert solution.stats.week_status == ["LNS"]
     assert check(problem, solution.roster) == []
-    assert steps, "no client's sites were solved"
-    assert len(steps) < len(clients)  # 34 clients, 4 s: not every one
-    # Each at least CLUSTER_STEP, but the last, which has what is left.
-    assert all(step >= search.CLUSTER_STEP for step in steps[:-1])
+    assert len(steps) < len(clients)  # 30 clients, 6 s: not every one
+    assert steps[0] >= search.CLUSTER_STEP
+    # Below CLUSTER_STEP a step is all the time left, which only shrinks: none after it is
+    # longer, or back above the floor.
+    short = [step for step in steps if step < search.CLUSTER_STEP]
+    assert steps[len(steps) - len(short) :] == short == sorted(short, reverse=True)

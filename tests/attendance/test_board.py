@@ -4,6 +4,7 @@ reverse relation `Shift.attendance`): "late 12 min" in `<strong class="tag late"
 
 import datetime as dt
 import re
+import zoneinfo
 
 import pytest
 from django.db import connection
@@ -23,8 +24,14 @@ pytestmark = pytest.mark.django_db(transaction=True)
 BOARD = reverse("scheduling:board")
 
 
+def _local_day(moment: dt.datetime, org) -> dt.date:
+    """The day of `moment` on the organization's calendar, which the board's weeks follow
+    (not the test's UTC: on Sunday after 22:00 UTC it is Monday in Johannesburg)."""
+    return moment.astimezone(zoneinfo.ZoneInfo(org.timezone)).date()
+
+
 def _board(http, shift) -> str:
-    week = timezone.localtime(shift.start).date()
+    week = _local_day(shift.start, shift.org)
     response = http.get(BOARD, {"week": week.isoformat()})
     assert response.status_code == 200
     return response.content.decode()
@@ -63,7 +70,7 @@ def test_no_clock_in_is_late_then_a_no_show(client, org_a, manager_a, guard_a, g
     gone = _started(org_a, employee_of(guard_a2), minutes_ago=45, site=site, hours=4)
     client.force_login(manager_a)
     body = _board(client, late)
-    if timezone.localtime(gone.start).date() == timezone.localtime(late.start).date():
+    if _local_day(gone.start, org_a) == _local_day(late.start, org_a):
         assert sorted(_flags(body)) == ["late 7 min", "no-show"]
     else:  # just after midnight: the no-show is on yesterday's column or week
         assert "late 7 min" in _flags(body)
